@@ -1,0 +1,60 @@
+"""The PalermoError family: one stable code, HTTP status and CLI exit code per kind of failure.
+
+Messages name files, fields and IDs, never personal data.
+"""
+
+from __future__ import annotations
+
+
+class PalermoError(Exception):
+    """Base of every error Palermo reports to a user."""
+
+    code = "palermo_error"
+    status = 500
+    exit_code = 1
+    title = "Palermo error"
+
+    def __init__(self, message: str, *, hint: str | None = None, details: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.details = list(details or [])
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInput(PalermoError):
+    """The input is malformed or refers to something that makes no sense (HTTP 422, exit 2)."""
+
+    code = "invalid_input"
+    status = 422
+    exit_code = 2
+    title = "Invalid input"
+
+
+class NotFound(PalermoError):
+    """The named thing does not exist (HTTP 404, exit 3)."""
+
+    code = "not_found"
+    status = 404
+    exit_code = 3
+    title = "Not found"
+
+
+class NotPermitted(PalermoError):
+    """The caller may not do this (HTTP 403, exit 4)."""
+
+    code = "not_permitted"
+    status = 403
+    exit_code = 4
+    title = "Not permitted"
+
+
+class VerificationFailed(PalermoError):
+    """A signature, hash or version check failed (HTTP 409, exit 5)."""
+
+    code = "verification_failed"
+    status = 409
+    exit_code = 5
+    title = "Verification failed"

@@ -1,0 +1,415 @@
+"""Palermo's law-data format, version 1: vocabulary, instruments and national profiles as strict pydantic models.
+
+The format is documented in docs/law-profiles.md. Unknown fields are refused, so a typo never silently drops a fact.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Verified = bool | Literal["partial"]
+"""`true`: read in the primary text; `partial`: partly read; `false`: secondary source or memory — a lead, not law."""
+
+Tri = bool | Literal["partial"] | None
+"""A legal yes/no that may be only partly true (`partial`) or not known (`null`)."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceRef(Strict):
+    """Where a text was read: a URL, or a repository path at a commit."""
+
+    title: str
+    url: str | None = None
+    repo: str | None = None
+    path: str | None = None
+    commit: str | None = None
+    caveat: str | None = None
+
+
+class VocabularyTerm(Strict):
+    key: str
+    label: str
+    note: str | None = None
+
+
+class Vocabulary(Strict):
+    """Controlled keys for acts, means, purposes, jurisdiction bases and aggravating circumstances."""
+
+    version: Literal[1]
+    acts: list[VocabularyTerm]
+    acts_extra: list[VocabularyTerm]
+    means: list[VocabularyTerm]
+    means_extra: list[VocabularyTerm]
+    purposes: list[VocabularyTerm]
+    purposes_extra: list[VocabularyTerm]
+    jurisdiction_bases: list[VocabularyTerm]
+    aggravating_circumstances: list[VocabularyTerm]
+
+    def keys(self, kind: str) -> set[str]:
+        """All keys of one kind ('acts' includes 'acts_extra', and so on)."""
+        terms: list[VocabularyTerm] = list(getattr(self, kind))
+        if kind in ("acts", "means", "purposes"):
+            terms += getattr(self, f"{kind}_extra")
+        return {t.key for t in terms}
+
+    def label(self, key: str) -> str:
+        """The human label of a key, or the key itself."""
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, list):
+                for term in value:
+                    if term.key == key:
+                        return str(term.label)
+        return key.replace("_", " ")
+
+
+# --------------------------------------------------------------------------- instruments
+
+
+class Event(Strict):
+    """A dated event of an instrument (adoption, signature, entry into force, amendment)."""
+
+    date: date | None = None
+    act: str | None = None
+    by: str | None = None
+    place: str | None = None
+    article: str | None = None
+    rule: str | None = None
+    oj: str | None = None
+    entry_into_force: date | None = None
+    transposition_deadline: date | None = None
+    verified: Verified | None = None
+    rule_verified: Verified | None = None
+    date_verified: Verified | None = None
+    src: list[str] = []
+
+
+class Provision(Strict):
+    """One article of an instrument, with a stable key such as ``palermo.art5.attempt``."""
+
+    article: str
+    key: str
+    topic: str
+    summary: str
+    data: dict[str, Any] = {}
+    verified: Verified
+    note: str | None = None
+    src: list[str] = []
+
+
+class InstrumentDefinition(Strict):
+    """The instrument's definition of the offence (Palermo Art. 3 and its successors)."""
+
+    article: str
+    acts: list[str] = []
+    acts_extra: list[str] = []
+    acts_exhaustive: bool | None = None
+    means: list[str] = []
+    means_exhaustive: bool | None = None
+    purposes: list[str] = []
+    purposes_extra: list[str] = []
+    purposes_minimum: bool | None = None
+    mental_element: str | None = None
+    consent_irrelevant_if_means: bool | None = None
+    child_no_means_needed: bool | None = None
+    child_no_means_exception: str | None = None
+    child_age_below: int | None = None
+    vulnerability_defined: str | None = None
+    victim_defined: bool | None = None
+    applies_to_national_and_transnational: bool | None = None
+    summary: str | None = None
+    note: str | None = None
+    elements: list[str] = []
+    exclusions_article: str | None = None
+    exclusions: list[str] = []
+    verified: Verified
+    src: list[str] = []
+
+
+class RelatedProvision(Strict):
+    article: str
+    summary: str
+    verified: Verified
+    src: list[str] = []
+
+
+class Instrument(Strict):
+    """An international instrument: treaty, protocol, EU directive or ILO convention."""
+
+    version: Literal[1]
+    id: str
+    title: str
+    short_title: str
+    type: Literal["treaty", "protocol", "eu_directive", "ilo_convention"]
+    adopted: Event | None = None
+    opened_for_signature: Event | None = None
+    entry_into_force: Event | None = None
+    amended_by: list[Event] = []
+    depositary: str | None = None
+    monitoring: str | None = None
+    open_to: str | None = None
+    parties_note: str | None = None
+    binding_on: str | None = None
+    relation_to_untoc: RelatedProvision | None = None
+    note: str | None = None
+    verified: Verified
+    src: list[str] = []
+    definition: InstrumentDefinition | None = None
+    provisions: list[Provision] = []
+    sources: dict[str, SourceRef] = {}
+
+    def provision(self, key: str) -> Provision:
+        """The provision with this key (KeyError if the instrument has none)."""
+        for p in self.provisions:
+            if p.key == key:
+                return p
+        raise KeyError(key)
+
+
+# --------------------------------------------------------------------------- national profiles
+
+
+class Participation(Strict):
+    """A state's participation in a treaty; dates from the UN Treaty Collection where ``src`` says so."""
+
+    signed: date | None = None
+    consent: date | None = None
+    type: str | None = None
+    party: bool | None = None
+    status_as_of: date | None = None
+    verified: Verified
+    notes: str | None = None
+    src: list[str] = []
+
+
+class TreatyStatus(Strict):
+    palermo_protocol: Participation | None = None
+    untoc: Participation | None = None
+    cets_197: Participation | None = None
+    actip: Participation | None = None
+
+
+OffenceRole = Literal[
+    "core_trafficking", "child_trafficking", "exploitation_offence", "ancillary", "definition", "extraterritoriality"
+]
+
+
+class Offence(Strict):
+    citation: str
+    title: str
+    role: OffenceRole
+    verified: Verified
+    src: list[str] = []
+
+
+class ChildRule(Strict):
+    """Who is a child and whether improper means must be proved for a child victim."""
+
+    age_below: int = Field(ge=1, le=30)
+    means_required: Tri
+    no_means_purposes: list[str] | None = None
+    citation: str | None = None
+    notes: str | None = None
+    verified: Verified
+
+
+class ConsentClause(Strict):
+    irrelevant: bool | None
+    scope: Literal["all_victims", "where_means_used", "not_addressed"]
+    citation: str | None = None
+    notes: str | None = None
+    verified: Verified
+
+
+class Definition(Strict):
+    """The national offence expressed in the Protocol's elements: acts, means, purposes."""
+
+    acts: list[str]
+    acts_extra: list[str] = []
+    means: list[str] = []
+    means_extra: list[str] = []
+    means_required_adults: Tri
+    purposes: list[str]
+    purposes_extra: list[str] = []
+    purposes_open_ended: bool | None = None
+    purposes_notes: str | None = None
+    child: ChildRule
+    consent: ConsentClause
+    notes: str | None = None
+    verified: Verified
+    src: list[str] = []
+
+    @property
+    def all_acts(self) -> set[str]:
+        return set(self.acts) | set(self.acts_extra)
+
+    @property
+    def all_means(self) -> set[str]:
+        return set(self.means) | set(self.means_extra)
+
+    @property
+    def all_purposes(self) -> set[str]:
+        return set(self.purposes) | set(self.purposes_extra)
+
+
+class Penalty(Strict):
+    """A penalty range in years (months as fractions); ``null`` where the law fixes none."""
+
+    circumstances: list[str] = []
+    grade: str | None = None
+    min_years: float | None = Field(default=None, ge=0)
+    max_years: float | None = Field(default=None, ge=0)
+    life: bool | None = None
+    death: bool | None = None
+    fine: str | None = None
+    citation: str | None = None
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> Penalty:
+        if self.min_years is not None and self.max_years is not None and self.min_years > self.max_years:
+            raise ValueError(f"min_years {self.min_years} is above max_years {self.max_years}")
+        return self
+
+
+class MaxPenalty(Strict):
+    years: float | None = Field(default=None, ge=0)
+    life: bool | None = None
+    death: bool | None = None
+    notes: str | None = None
+
+
+class Penalties(Strict):
+    basic: Penalty
+    aggravated: list[Penalty] = []
+    lesser: list[Penalty] = []
+    max_overall: MaxPenalty
+    notes: str | None = None
+    sentencing_notes: str | None = None
+    verified: Verified
+    src: list[str] = []
+
+
+class Liability(Strict):
+    citation: str | None = None
+    notes: str | None = None
+    verified: Verified
+
+
+class AncillaryLiability(Strict):
+    attempt: Liability | None = None
+    complicity: Liability | None = None
+    organising_directing: Liability | None = None
+    conspiracy: Liability | None = None
+    preparation: Liability | None = None
+    cooperation_incentive: Liability | None = None
+
+
+class JurisdictionBasis(Strict):
+    basis: str
+    citation: str | None = None
+    conditions: str | None = None
+    dual_criminality_required: bool | None = None
+    notes: str | None = None
+    verified: Verified
+    src: list[str] = []
+
+
+class JurisdictionRules(Strict):
+    bases: list[JurisdictionBasis]
+    notes: str | None = None
+
+
+class NonPunishment(Strict):
+    exists: bool | None
+    form: Literal[
+        "statutory_defence", "statutory_exemption", "prosecutorial_discretion", "prosecution_guideline", "none_found"
+    ]
+    citation: str | None = None
+    scope: str | None = None
+    verified: Verified
+    src: list[str] = []
+
+
+class Referral(Strict):
+    mechanism: str | None = None
+    citation: str | None = None
+    verified: Verified
+    src: list[str] = []
+
+
+class ReflectionPeriod(Strict):
+    days: int | None = Field(default=None, ge=0)
+    basis: str | None = None
+    citation: str | None = None
+    notes: str | None = None
+    verified: Verified
+    src: list[str] = []
+
+
+class ResidencePermit(Strict):
+    exists: bool | None
+    conditional_on_cooperation: Tri = None
+    citation: str | None = None
+    notes: str | None = None
+    verified: Verified
+    src: list[str] = []
+
+
+class Compensation(Strict):
+    mechanisms: list[str] = []
+    verified: Verified
+
+
+class VictimProtection(Strict):
+    identification_referral: Referral | None = None
+    reflection_period: ReflectionPeriod
+    residence_permit: ResidencePermit
+    compensation: Compensation
+
+
+class CorporateLiability(Strict):
+    exists: bool | None
+    type: Literal["criminal", "administrative", "none", "general_only"] | None = None
+    citation: str | None = None
+    notes: str | None = None
+    verified: Verified
+
+
+class Profile(Strict):
+    """A national anti-trafficking law profile: one jurisdiction, one file."""
+
+    version: Literal[1]
+    id: str = Field(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,8})?$")
+    name: str
+    iso3166: str = Field(pattern=r"^[A-Z]{2}$")
+    legal_tradition: str
+    region: str
+    eu_member: bool
+    federal_note: str | None = None
+    as_of: str
+    verified: Verified
+    verification_notes: str | None = None
+    treaty_status: TreatyStatus
+    offences: list[Offence]
+    definition: Definition
+    penalties: Penalties
+    aggravating_circumstances: list[str] = []
+    ancillary_liability: AncillaryLiability
+    jurisdiction: JurisdictionRules
+    non_punishment: NonPunishment
+    victim_protection: VictimProtection
+    corporate_liability: CorporateLiability
+    sources: dict[str, SourceRef] = {}
+    open_questions: list[str] = []
+
+    def offence_citation(self) -> str:
+        """The citation of the core trafficking offence(s)."""
+        core = [o.citation for o in self.offences if o.role in ("core_trafficking", "child_trafficking")]
+        return "; ".join(core) or (self.offences[0].citation if self.offences else self.name)

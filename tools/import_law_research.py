@@ -1,0 +1,145 @@
+"""Convert the research files in ../shared/law into Palermo's packaged law data (format version 1).
+
+Run once when the research is updated: ``python tools/import_law_research.py ../shared/law``. Every fact,
+citation and ``verified`` flag is carried over unchanged; the only additions are listed in REFINEMENTS below,
+each taken from the research's own notes, and the UN Treaty Collection as-of date of treaty status.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "src" / "palermo" / "law" / "data"
+UNTC_AS_OF = "2014-01-27"  # last commit of the scraped UNTC status table (see its PROVENANCE.md)
+
+# Structured restatements of what a profile's own notes say, so the engine can use them.
+REFINEMENTS: dict[str, dict[str, Any]] = {
+    # US definition.child.notes: "Only for sex trafficking. For labour trafficking of children means are still
+    # required (§§1589-1590)."
+    "US": {"definition.child.means_required": "partial",
+           "definition.child.no_means_purposes": ["prostitution_of_others", "other_sexual_exploitation"]},
+}
+
+LABELS = {
+    "recruitment": "recruitment", "transportation": "transportation", "transfer": "transfer",
+    "harbouring": "harbouring", "receipt": "receipt of persons",
+    "threat_or_use_of_force": "threat or use of force", "other_coercion": "other forms of coercion",
+    "abduction": "abduction", "fraud": "fraud", "deception": "deception", "abuse_of_power": "abuse of power",
+    "abuse_of_vulnerability": "abuse of a position of vulnerability",
+    "payments_to_controller": "giving or receiving payments or benefits to achieve the consent of a person "
+                              "having control over another person",
+    "prostitution_of_others": "exploitation of the prostitution of others",
+    "other_sexual_exploitation": "other forms of sexual exploitation",
+    "forced_labour_or_services": "forced labour or services", "slavery": "slavery",
+    "practices_similar_to_slavery": "practices similar to slavery", "servitude": "servitude",
+    "organ_removal": "the removal of organs",
+}
+
+AGGRAVATING = [
+    "child_victim", "child_under_14_15_16", "particularly_vulnerable_victim", "multiple_victims",
+    "criminal_organisation_or_group", "public_official", "family_or_authority_relationship", "endangering_life",
+    "serious_harm_or_violence", "death_of_victim", "torture_or_barbarity", "commercial_or_habitual",
+    "cross_border_movement", "use_of_ict", "recidivism", "kidnapping", "attempt_to_kill",
+    "ancillary_offence_with_intent_to_traffic", "aggravated_sexual_abuse", "means_used", "exploitation_achieved",
+    "sexual_exploitation_purpose", "organ_removal_purpose", "displaced_by_conflict_or_disaster", "pregnancy",
+]
+
+
+def _term(key: str) -> dict[str, str]:
+    return {"key": key, "label": LABELS.get(key, key.replace("_", " "))}
+
+
+def _srcs(node: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "src" and isinstance(v, list):
+                found.update(v)
+            else:
+                found |= _srcs(v)
+    elif isinstance(node, list):
+        for v in node:
+            found |= _srcs(v)
+    return found
+
+
+def _set(doc: dict[str, Any], dotted: str, value: Any) -> None:
+    *head, last = dotted.split(".")
+    for part in head:
+        doc = doc[part]
+    doc[last] = value
+
+
+def _untc(path: Path) -> dict[str, tuple[str | None, str | None]]:
+    rows: dict[str, tuple[str | None, str | None]] = {}
+    with path.open(encoding="utf-8") as fh:
+        for row in csv.reader(fh):
+            if row[0] == "Participant":
+                continue
+            rows[row[0]] = (_date(row[1]), _date(row[2]))
+    return rows
+
+
+def _date(text: str) -> str | None:
+    text = text.strip().split(" ")
+    if len(text) < 3:
+        return None
+    return dt.datetime.strptime(" ".join(text[:3]), "%d %b %Y").date().isoformat()
+
+
+def _dump(doc: dict[str, Any], path: Path, header: str) -> None:
+    body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110, default_flow_style=False)
+    path.write_text(header + body, encoding="utf-8")
+
+
+def main(research: Path) -> None:
+    instruments = yaml.safe_load((research / "instruments.yaml").read_text(encoding="utf-8"))
+    jurisdictions = yaml.safe_load((research / "jurisdictions.yaml").read_text(encoding="utf-8"))
+    voc = instruments["vocabularies"]
+    vocabulary = {"version": 1}
+    for kind in ("acts", "acts_extra", "means", "means_extra", "purposes", "purposes_extra", "jurisdiction_bases"):
+        vocabulary[kind] = [_term(k) for k in voc[kind]]
+    vocabulary["aggravating_circumstances"] = [_term(k) for k in AGGRAVATING]
+    head = "# Palermo law data, format version 1 (docs/law-profiles.md). Generated by tools/import_law_research.py\n"
+    _dump(vocabulary, OUT / "vocabulary.yaml", head)
+
+    sources = instruments["sources"]
+    for inst in instruments["instruments"]:
+        doc = {"version": 1, **inst}
+        doc["sources"] = {k: sources[k] for k in sorted(_srcs(inst)) if k in sources}
+        _dump(doc, OUT / "instruments" / f"{inst['id']}.yaml", head)
+
+    shared = jurisdictions["meta"]["shared_sources"]
+    for jur in jurisdictions["jurisdictions"]:
+        doc = {"version": 1, **jur}
+        for dotted, value in REFINEMENTS.get(jur["id"], {}).items():
+            _set(doc, dotted, value)
+        for treaty in ("palermo_protocol", "untoc"):
+            status = doc["treaty_status"].get(treaty)
+            if status and "UNTC_2014" in status.get("src", []):
+                status["status_as_of"] = UNTC_AS_OF
+        used = _srcs(doc)
+        doc["sources"] = dict(doc.get("sources") or {})
+        for key in sorted(used - set(doc["sources"])):
+            if key in shared:
+                doc["sources"][key] = shared[key]
+        _dump(doc, OUT / "jurisdictions" / f"{jur['id']}.yaml", head)
+
+    data = research.parent / "data" / "untc_palermo_ratification"
+    for name in ("palermo_trafficking_protocol_XVIII-12-a.csv", "untoc_convention_XVIII-12.csv"):
+        shutil.copyfile(data / name, OUT / "treaty_status" / name)
+    # cross-check: every profile that cites UNTC_2014 agrees with the table
+    table = _untc(data / "palermo_trafficking_protocol_XVIII-12-a.csv")
+    print(f"UNTC Palermo table: {len(table)} participants")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else ROOT.parent / "shared" / "law").resolve())
