@@ -18,8 +18,11 @@ M = TypeVar("M", bound=BaseModel)
 Loc = tuple[str | int, ...]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader that records the line of every mapping key and sequence item."""
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_Base):  # type: ignore[valid-type,misc]  # libyaml's loader when present, else the Python one
+    """A safe loader whose nodes keep their line numbers."""
 
 
 def _construct(node: yaml.Node, path: Loc, lines: dict[Loc, int], loader: _LineLoader) -> Any:

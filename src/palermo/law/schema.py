@@ -5,13 +5,15 @@ The format is documented in docs/law-profiles.md. Unknown fields are refused, so
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Verified = bool | Literal["partial"]
-"""`true`: read in the primary text; `partial`: partly read; `false`: secondary source or memory — a lead, not law."""
+
+from palermo.model import Verified
+
+__all__ = ["Verified"]
 
 Tri = bool | Literal["partial"] | None
 """A legal yes/no that may be only partly true (`partial`) or not known (`null`)."""
@@ -75,15 +77,15 @@ class Vocabulary(Strict):
 class Event(Strict):
     """A dated event of an instrument (adoption, signature, entry into force, amendment)."""
 
-    date: date | None = None
+    date: dt.date | None = None
     act: str | None = None
     by: str | None = None
     place: str | None = None
     article: str | None = None
     rule: str | None = None
     oj: str | None = None
-    entry_into_force: date | None = None
-    transposition_deadline: date | None = None
+    entry_into_force: dt.date | None = None
+    transposition_deadline: dt.date | None = None
     verified: Verified | None = None
     rule_verified: Verified | None = None
     date_verified: Verified | None = None
@@ -178,11 +180,11 @@ class Instrument(Strict):
 class Participation(Strict):
     """A state's participation in a treaty; dates from the UN Treaty Collection where ``src`` says so."""
 
-    signed: date | None = None
-    consent: date | None = None
+    signed: dt.date | None = None
+    consent: dt.date | None = None
     type: str | None = None
     party: bool | None = None
-    status_as_of: date | None = None
+    status_as_of: dt.date | None = None
     verified: Verified
     notes: str | None = None
     src: list[str] = []

@@ -1,0 +1,243 @@
+"""Load the law library: the packaged vocabulary, instruments and national profiles, plus a user's own folders.
+
+A user folder holds profile files (``*.yaml``/``*.json``, at its top or under ``jurisdictions/``) and optionally
+``instruments/``. A profile with the id of a packaged one replaces it. Loading is strict for the CLI (the first
+broken file stops with an error naming file, line and field) and lenient for a server (broken files are listed as
+problems and their jurisdiction answers with that error: never crashed, never silently dropped).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from palermo import yamlfile
+from palermo.errors import InvalidInput, NotFound
+from palermo.law.schema import Instrument, Profile, Vocabulary
+from palermo.model import Conduct
+
+PACKAGED = Path(__file__).parent / "data"
+SUFFIXES = (".yaml", ".yml", ".json")
+UNTC_AS_OF = date(2014, 1, 27)
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    """A data file that could not be loaded, with the error that says why."""
+
+    source: str
+    key: str
+    error: InvalidInput
+
+
+@dataclass(frozen=True)
+class TreatyRecord:
+    """One participant's row in the UN Treaty Collection status table."""
+
+    participant: str
+    signed: date | None
+    consent: date | None
+    consent_type: str
+
+
+@dataclass
+class Library:
+    """Everything the law engine knows: vocabulary, instruments, profiles and the UNTC status tables."""
+
+    vocabulary: Vocabulary
+    instruments: dict[str, Instrument] = field(default_factory=dict)
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
+    problems: list[LoadProblem] = field(default_factory=list)
+    treaty_tables: dict[str, list[TreatyRecord]] = field(default_factory=dict)
+
+    def profile(self, key: str) -> Profile:
+        """The profile of a jurisdiction by id (``DE``, ``GB-EAW``) or, failing that, by ISO 3166 code."""
+        for problem in self.problems:
+            if problem.key == key.upper():
+                raise problem.error
+        found = self.profiles.get(key.upper()) or self.profile_for_state(key)
+        if found is None:
+            raise NotFound(
+                f"unknown jurisdiction {key!r}",
+                hint=f"known jurisdictions: {', '.join(sorted(self.profiles))}; add one with --profiles DIR",
+            )
+        return found
+
+    def profile_for_state(self, state: str) -> Profile | None:
+        """The profile for a state code, matching the profile id first and then its ISO code."""
+        state = state.upper()
+        if state in self.profiles:
+            return self.profiles[state]
+        matches = [p for p in self.profiles.values() if p.iso3166 == state]
+        return matches[0] if len(matches) == 1 else None
+
+    def instrument(self, key: str) -> Instrument:
+        """An instrument by id (``palermo_protocol``, ``untoc``, ``cets_197``, ``eu_directive_2011_36`` ...)."""
+        try:
+            return self.instruments[key]
+        except KeyError:
+            raise NotFound(
+                f"unknown instrument {key!r}", hint=f"known instruments: {', '.join(sorted(self.instruments))}"
+            ) from None
+
+    def palermo_status(self, participant: str) -> TreatyRecord | None:
+        """A participant's row in the UNTC table for the Palermo Protocol (status as at January 2014)."""
+        for row in self.treaty_tables.get("palermo_protocol", []):
+            if row.participant == participant:
+                return row
+        return None
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _files(folder: Path) -> Iterator[Path]:
+    bases = (folder / "jurisdictions",) if folder == PACKAGED else (folder, folder / "jurisdictions")
+    for base in bases:
+        if base.is_dir():
+            yield from sorted(p for p in base.iterdir() if p.suffix in SUFFIXES and p.is_file())
+
+
+def _check_keys(
+    keys: Iterable[tuple[yamlfile.Loc, str]], allowed: set[str], kind: str, source: str, lines: dict[yamlfile.Loc, int]
+) -> None:
+    for loc, key in keys:
+        if key not in allowed:
+            raise yamlfile.error_at(
+                source, lines, loc, f"unknown {kind} key {key!r} (see the vocabulary in docs/law-profiles.md)"
+            )
+
+
+def _listed(data: Any, *path: str | int) -> list[tuple[yamlfile.Loc, str]]:
+    node = data
+    for part in path:
+        if isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return []
+    return [((*path, i), v) for i, v in enumerate(node)] if isinstance(node, list) else []
+
+
+def _read_profile(path: Path, vocabulary: Vocabulary) -> Profile:
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{source}: cannot be read: {exc.__class__.__name__}") from None
+    data, lines = yamlfile.parse(text, source)
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{source}: a profile must be a mapping with version, id, name, definition ...")
+    profile = yamlfile.validate(Profile, data, source, lines)
+    for kind in ("acts", "means", "purposes"):
+        allowed = vocabulary.keys(kind)
+        for name in (kind, f"{kind}_extra"):
+            _check_keys(_listed(data, "definition", name), allowed, kind[:-1], source, lines)
+    _check_keys(_listed(data, "definition", "child", "no_means_purposes"), vocabulary.keys("purposes"), "purpose",
+                source, lines)
+    aggravators = vocabulary.keys("aggravating_circumstances")
+    _check_keys(_listed(data, "aggravating_circumstances"), aggravators, "aggravating circumstance", source, lines)
+    for i in range(len(profile.penalties.aggravated)):
+        _check_keys(_listed(data, "penalties", "aggravated", i, "circumstances"), aggravators,
+                    "aggravating circumstance", source, lines)
+    bases = vocabulary.keys("jurisdiction_bases")
+    for i, basis in enumerate(profile.jurisdiction.bases):
+        _check_keys([(("jurisdiction", "bases", i, "basis"), basis.basis)], bases, "jurisdiction basis", source, lines)
+    known_sources = set(profile.sources)
+    for loc, key in _src_refs(data, ()):
+        if key not in known_sources:
+            raise yamlfile.error_at(source, lines, loc, f"source {key!r} is not defined under 'sources'")
+    return profile
+
+
+def _src_refs(node: Any, loc: yamlfile.Loc) -> Iterator[tuple[yamlfile.Loc, str]]:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "src" and isinstance(v, list):
+                yield from (((*loc, k, i), s) for i, s in enumerate(v))
+            elif k != "sources":
+                yield from _src_refs(v, (*loc, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _src_refs(v, (*loc, i))
+
+
+def _read_untc(path: Path) -> list[TreatyRecord]:
+    def parse(text: str) -> date | None:
+        parts = text.split()
+        return datetime.strptime(" ".join(parts[:3]), "%d %b %Y").date() if len(parts) >= 3 else None
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))[1:]
+    out = []
+    for participant, signed, consent in rows:
+        kind = consent.split()[3] if len(consent.split()) > 3 else ("ratification" if consent.strip() else "")
+        kind = {"a": "accession", "A": "acceptance", "AA": "approval", "d": "succession"}.get(kind, kind)
+        out.append(TreatyRecord(participant, parse(signed), parse(consent), kind))
+    return out
+
+
+def load_library(folders: Sequence[Path] = (), *, strict: bool = True) -> Library:
+    """Load the packaged law data, then each user folder in order (later ones override earlier ones).
+
+    ``strict`` raises the first problem as InvalidInput; otherwise problems are collected on the library.
+    """
+    vocabulary = yamlfile.load_file(Vocabulary, PACKAGED / "vocabulary.yaml")
+    library = Library(vocabulary=vocabulary)
+    for folder in (PACKAGED, *folders):
+        if folder != PACKAGED and not folder.is_dir():
+            raise InvalidInput(f"{folder}: the profiles folder does not exist or is not a folder")
+        for path in sorted((folder / "instruments").glob("*.yaml")) if (folder / "instruments").is_dir() else []:
+            instrument = yamlfile.load_file(Instrument, path)
+            library.instruments[instrument.id] = instrument
+        seen: dict[str, Path] = {}
+        for path in _files(folder):
+            key = path.stem.upper()
+            try:
+                profile = _read_profile(path, vocabulary)
+                key = profile.id
+                if key in seen:
+                    raise InvalidInput(f"{path}: id {key!r} is already defined in {seen[key]}")
+                seen[key] = path
+            except InvalidInput as exc:
+                if strict:
+                    raise
+                library.problems = [p for p in library.problems if p.key != key]
+                library.problems.append(LoadProblem(str(path), key, exc))
+                library.profiles.pop(key, None)
+                continue
+            library.problems = [p for p in library.problems if p.key != key]
+            library.profiles[key] = profile
+            library.origins[key] = "packaged" if folder == PACKAGED else str(path)
+    for name, key in (("palermo_trafficking_protocol_XVIII-12-a.csv", "palermo_protocol"),
+                      ("untoc_convention_XVIII-12.csv", "untoc")):
+        library.treaty_tables[key] = _read_untc(PACKAGED / "treaty_status" / name)
+    return library
+
+
+def read_conduct(text: str, source: str, vocabulary: Vocabulary) -> Conduct:
+    """Parse a conduct document (YAML or JSON) and check its element keys against the vocabulary."""
+    data, lines = yamlfile.parse(text, source)
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{source}: a conduct must be a mapping with acts, means, purposes, victims ...")
+    conduct = yamlfile.validate(Conduct, data, source, lines)
+    for kind in ("acts", "means", "purposes"):
+        _check_keys(_listed(data, kind), vocabulary.keys(kind), kind[:-1], source, lines)
+    return conduct
+
+
+def load_conduct(path: Path, vocabulary: Vocabulary) -> Conduct:
+    """Read a conduct file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{path}: cannot be read: {exc.__class__.__name__}") from None
+    return read_conduct(text, str(path), vocabulary)

@@ -1,0 +1,111 @@
+"""Shared vocabulary of Palermo: frozen pydantic values that cross module boundaries.
+
+People, organisations, accounts and trips are FollowTheMoney entities referenced by ID; the types here are the
+legal and case-domain records around them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Verified = bool | Literal["partial"]
+StateCode = str
+STATE_PATTERN = r"^[A-Z]{2}(-[A-Z0-9]{1,8})?$"
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- conduct (the facts of a case)
+
+
+class Victim(Frozen):
+    """A victim as the law needs to know them: age at the time of the acts, nationality, residence, consent."""
+
+    age: int | None = Field(default=None, ge=0, le=120, description="age in years at the time of the acts; null if unknown")
+    nationality: str | None = Field(default=None, pattern=STATE_PATTERN)
+    residence: str | None = Field(default=None, pattern=STATE_PATTERN, description="state of habitual residence")
+    consent_given: bool | None = Field(default=None, description="did the victim consent to the intended exploitation?")
+
+
+class Offender(Frozen):
+    """An alleged offender: a natural or a legal person."""
+
+    kind: Literal["natural", "legal"] = "natural"
+    nationality: str | None = Field(default=None, pattern=STATE_PATTERN)
+    residence: str | None = Field(default=None, pattern=STATE_PATTERN)
+    stateless: bool = False
+    established_in: str | None = Field(default=None, pattern=STATE_PATTERN, description="for a legal person")
+    present_in: list[str] = Field(default=[], description="states where the offender is found")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Offender:
+        if self.stateless and self.nationality:
+            raise ValueError("an offender cannot be stateless and have a nationality")
+        if self.kind == "natural" and self.established_in:
+            raise ValueError("established_in is for legal persons (kind: legal)")
+        return self
+
+
+class Conduct(Frozen):
+    """A described conduct: what was done, how, for what purpose, to whom, by whom and where.
+
+    ``null`` means a fact is not known; an empty list means it is known that there was none.
+    """
+
+    version: Literal[1] = 1
+    title: str = "Conduct"
+    summary: str | None = None
+    reference: str | None = Field(default=None, description="public source of the facts, e.g. a judgment")
+    acts: list[str] | None = None
+    means: list[str] | None = None
+    purposes: list[str] | None = None
+    victims: list[Victim] = []
+    offenders: list[Offender] = []
+    places: list[str] = Field(default=[], description="states in whose territory any act took place")
+    effects_in: list[str] = Field(default=[], description="states where the conduct was prepared/directed or had effects")
+    vessel_flag: str | None = Field(default=None, pattern=STATE_PATTERN)
+    aircraft_registry: str | None = Field(default=None, pattern=STATE_PATTERN)
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> Conduct:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError(f"date_from {self.date_from} is after date_to {self.date_to}")
+        return self
+
+
+# --------------------------------------------------------------------------- explained answers
+
+
+class Citation(Frozen):
+    """A pointer to the law relied on: an instrument article or a national provision, with its verification."""
+
+    source: str = Field(description="instrument id (e.g. palermo_protocol) or jurisdiction id (e.g. DE)")
+    article: str
+    text: str | None = None
+    verified: Verified = True
+
+    @property
+    def label(self) -> str:
+        flag = "" if self.verified is True else (" [partly verified]" if self.verified == "partial" else " [UNVERIFIED]")
+        return f"{self.source} {self.article}{flag}"
+
+
+Status = Literal["met", "not_met", "undetermined", "not_required"]
+Verdict = Literal["yes", "no", "undetermined"]
+
+
+class Finding(Frozen):
+    """One step of reasoning: an element of the offence (or a condition) and whether the facts meet it."""
+
+    element: str
+    status: Status
+    explanation: str
+    citations: list[Citation] = []
+    missing: list[str] = Field(default=[], description="facts that would settle an undetermined element")
