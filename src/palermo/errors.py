@@ -5,6 +5,9 @@ Messages name files, fields and IDs, never personal data.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class PalermoError(Exception):
     """Base of every error Palermo reports to a user."""
@@ -58,3 +61,12 @@ class VerificationFailed(PalermoError):
     status = 409
     exit_code = 5
     title = "Verification failed"
+
+
+@contextmanager
+def named_in_input(field: str) -> Iterator[None]:
+    """Report a NotFound raised while resolving names the user gave in ``field`` as bad input (422 / exit 2)."""
+    try:
+        yield
+    except NotFound as exc:
+        raise InvalidInput(f"{field}: {exc.message}", hint=exc.hint) from None

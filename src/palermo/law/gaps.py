@@ -270,7 +270,7 @@ def fmt_years(years: float | None) -> str:
         return "life"
     if years < 1:
         return f"{round(years * 12)} months"
-    return f"{years:g} years"
+    return f"{years:g} year" if years == 1 else f"{years:g} years"
 
 
 @check("untoc", "untoc.art2.serious_crime")

@@ -35,6 +35,21 @@ class LoadProblem:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """One line about a jurisdiction, for lists."""
+
+    id: str
+    name: str
+    region: str
+    verified: bool | str
+    eu_member: bool
+    palermo_consent: date | None
+    status_as_of: date | None
+    origin: str
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
 class TreatyRecord:
     """One participant's row in the UN Treaty Collection status table."""
 
@@ -67,6 +82,19 @@ class Library:
                 hint=f"known jurisdictions: {', '.join(sorted(self.profiles))}; add one with --profiles DIR",
             )
         return found
+
+    def summaries(self) -> list[Summary]:
+        """Every jurisdiction, loaded or broken, in id order."""
+        out = []
+        for p in self.profiles.values():
+            status = p.treaty_status.palermo_protocol
+            out.append(Summary(p.id, p.name, p.region, p.verified, p.eu_member,
+                               status.consent if status else None, status.status_as_of if status else None,
+                               self.origins.get(p.id, "packaged")))
+        for problem in self.problems:
+            out.append(Summary(problem.key, problem.key, "", False, False, None, None, problem.source,
+                               problem=problem.error.message))
+        return sorted(out, key=lambda s: s.id)
 
     def profile_for_state(self, state: str) -> Profile | None:
         """The profile for a state code, matching the profile id first and then its ISO code."""
@@ -224,6 +252,13 @@ def load_library(folders: Sequence[Path] = (), *, strict: bool = True) -> Librar
 def read_conduct(text: str, source: str, vocabulary: Vocabulary) -> Conduct:
     """Parse a conduct document (YAML or JSON) and check its element keys against the vocabulary."""
     data, lines = yamlfile.parse(text, source)
+    return conduct_from_data(data, source, vocabulary, lines)
+
+
+def conduct_from_data(data: Any, source: str, vocabulary: Vocabulary,
+                      lines: dict[yamlfile.Loc, int] | None = None) -> Conduct:
+    """Validate already-parsed conduct data (e.g. a JSON request body) and check its element keys."""
+    lines = lines or {}
     if not isinstance(data, dict):
         raise InvalidInput(f"{source}: a conduct must be a mapping with acts, means, purposes, victims ...")
     conduct = yamlfile.validate(Conduct, data, source, lines)

@@ -1,0 +1,52 @@
+"""Create the FastAPI application: state, routers and one problem-details handler table (RFC 9457)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from palermo.api import law
+from palermo.errors import InvalidInput, PalermoError
+from palermo.law import load_library
+from palermo.settings import Settings
+
+
+def problem(error: PalermoError, instance: str) -> JSONResponse:
+    """Render a PalermoError as RFC 9457 problem details."""
+    body = {"type": f"https://palermo.dev/errors/{error.code}", "title": error.title, "status": error.status,
+            "detail": error.message, "instance": instance}
+    if error.hint:
+        body["hint"] = error.hint
+    if error.details:
+        body["errors"] = error.details
+    return JSONResponse(body, status_code=error.status, media_type="application/problem+json")
+
+
+def _validation(exc: RequestValidationError) -> InvalidInput:
+    details = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", ()))
+        details.append(f"{loc}: {err.get('msg')}")
+    return InvalidInput(details[0] if details else "invalid request", details=details)
+
+
+def create_api(settings: Settings | None = None) -> FastAPI:
+    """The API application with the law library loaded (leniently: broken user profiles are reported, not fatal)."""
+    settings = settings or Settings()
+    app = FastAPI(title="Palermo", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json",
+                  redoc_url=None,
+                  description="The international legal system against human trafficking, as software.")
+    app.state.settings = settings
+    app.state.library = load_library(settings.profile_dirs, strict=False)
+
+    @app.exception_handler(PalermoError)
+    async def _palermo_error(request: Request, exc: PalermoError) -> JSONResponse:
+        return problem(exc, request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem(_validation(exc), request.url.path)
+
+    app.include_router(law.router)
+    return app

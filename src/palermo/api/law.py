@@ -1,0 +1,125 @@
+"""/api/law: the law engine over HTTP, mirroring `palermo law` on the CLI."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from palermo import law
+from palermo.errors import InvalidInput, named_in_input
+from palermo.law.library import Library, conduct_from_data
+from palermo.law.schema import Instrument, Profile, Vocabulary
+from palermo.model import Conduct
+
+router = APIRouter(prefix="/api/law", tags=["law"])
+
+
+def library_of(request: Request) -> Library:
+    """The law library loaded at start-up."""
+    lib: Library = request.app.state.library
+    return lib
+
+
+def conduct_of(data: Any, library: Library) -> Conduct:
+    """Validate a conduct from a request body, with the same checks as a conduct file."""
+    return conduct_from_data(data, "body.conduct", library.vocabulary)
+
+
+class AssessRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    conduct: dict[str, Any] = Field(description="a conduct in the documented format (docs/conduct.md)")
+    against: list[str] = Field(default=["palermo_protocol"], description="instrument or jurisdiction ids")
+
+
+class DualRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    conduct: dict[str, Any]
+    requesting: str
+    requested: str
+    kind: Literal["extradition", "mla"] = "extradition"
+    threshold_years: float = Field(default=1.0, ge=0, le=100)
+
+
+class JurisdictionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    conduct: dict[str, Any]
+
+
+@router.get("/jurisdictions")
+def list_jurisdictions(request: Request) -> list[dict[str, Any]]:
+    """Every jurisdiction with its verification status, Protocol consent date and any load problem."""
+    return [dataclasses.asdict(s) for s in library_of(request).summaries()]
+
+
+@router.get("/jurisdictions/{key}")
+def show_jurisdiction(key: str, request: Request) -> Profile:
+    """A national profile in full, with citations and verified flags."""
+    return library_of(request).profile(key)
+
+
+@router.get("/jurisdictions/{key}/gaps")
+def jurisdiction_gaps(key: str, request: Request,
+                      instrument: Annotated[list[str] | None, Query()] = None) -> dict[str, Any]:
+    """Gaps of a jurisdiction against instruments (default: those that bind it)."""
+    lib = library_of(request)
+    report = law.gaps(lib.profile(key), lib, instrument)
+    return {**report.model_dump(mode="json"), "gaps": [g.model_dump(mode="json") for g in report.gaps]}
+
+
+@router.get("/instruments")
+def list_instruments(request: Request) -> list[dict[str, Any]]:
+    """The international instruments in the library."""
+    return [{"id": i.id, "short_title": i.short_title, "title": i.title, "verified": i.verified}
+            for i in library_of(request).instruments.values()]
+
+
+@router.get("/instruments/{key}")
+def show_instrument(key: str, request: Request) -> Instrument:
+    """An instrument with its provisions."""
+    return library_of(request).instrument(key)
+
+
+@router.get("/vocabulary")
+def vocabulary(request: Request) -> Vocabulary:
+    """The keys for acts, means, purposes, jurisdiction bases and aggravating circumstances."""
+    return library_of(request).vocabulary
+
+
+@router.post("/assess")
+def assess(request: Request, body: AssessRequest) -> list[law.Assessment]:
+    """Assess a conduct against the Protocol, other instruments or jurisdictions."""
+    lib = library_of(request)
+    conduct = conduct_of(body.conduct, lib)
+    if not body.against:
+        raise InvalidInput("body.against: name at least one instrument or jurisdiction")
+    with named_in_input("body.against"):
+        return [law.assess(conduct, target, lib) for target in body.against]
+
+
+@router.get("/compare")
+def compare(request: Request, ids: Annotated[str | None, Query(description="comma-separated ids")] = None
+            ) -> law.Comparison:
+    """Coverage matrix, penalties in years and harmonisation scores of several jurisdictions (default: all)."""
+    lib = library_of(request)
+    keys = [k.strip() for k in ids.split(",") if k.strip()] if ids else sorted(lib.profiles)
+    with named_in_input("ids"):
+        return law.compare([lib.profile(k) for k in keys], lib)
+
+
+@router.post("/dual-criminality")
+def dual_criminality(request: Request, body: DualRequest) -> law.DualCriminality:
+    """Conduct-based dual criminality between a requesting and a requested state."""
+    lib = library_of(request)
+    with named_in_input("body"):
+        return law.dual_criminality(conduct_of(body.conduct, lib), body.requesting, body.requested, lib,
+                                kind=body.kind, threshold_years=body.threshold_years)
+
+
+@router.post("/jurisdiction")
+def jurisdiction(request: Request, body: Annotated[JurisdictionRequest, Body()]) -> law.JurisdictionReport:
+    """Which states may establish jurisdiction over the conduct, on which basis."""
+    lib = library_of(request)
+    return law.jurisdiction(conduct_of(body.conduct, lib), lib)
