@@ -92,7 +92,7 @@ def test_one_victim_suffices(library):
 
 acts_st = st.lists(st.sampled_from(PROTOCOL_ACTS), max_size=3) | st.none()
 means_st = st.lists(st.sampled_from(PROTOCOL_MEANS), max_size=3) | st.none()
-purposes_st = st.lists(st.sampled_from(PROTOCOL_PURPOSES + ["forced_begging"]), max_size=3) | st.none()
+purposes_st = st.lists(st.sampled_from([*PROTOCOL_PURPOSES, "forced_begging"]), max_size=3) | st.none()
 ages_st = st.lists(st.integers(0, 90) | st.none(), min_size=1, max_size=3)
 
 

@@ -13,9 +13,10 @@ from rich.console import Console
 from rich.table import Table
 
 from palermo import law
-from palermo.errors import PalermoError, named_in_input
+from palermo.errors import InvalidInput, PalermoError, named_in_input
 from palermo.law.gaps import fmt_years
 from palermo.law.library import Library
+from palermo.law.schema import Instrument
 from palermo.model import Citation, Finding
 from palermo.settings import Settings
 
@@ -91,7 +92,7 @@ def show(ctx: typer.Context, key: Annotated[str, typer.Argument(help="jurisdicti
     if as_json:
         _emit(item)
         return
-    if isinstance(item, law.library.Instrument):
+    if isinstance(item, Instrument):
         out.print(f"[bold]{item.title}[/] ({item.short_title}) — {_verified(item.verified)}")
         for p in item.provisions:
             out.print(f"  Art. {p.article} [dim]{p.key}[/] {p.summary} [{_verified(p.verified)}]")
@@ -217,7 +218,7 @@ def dual_criminality(
     """Is the conduct an offence in both states (conduct-based)? Exit 1 if dual criminality is not met."""
     lib = _library(ctx)
     if kind not in ("extradition", "mla"):
-        raise law.library.InvalidInput(f"--kind: must be 'extradition' or 'mla', not {kind!r}")
+        raise InvalidInput(f"--kind: must be 'extradition' or 'mla', not {kind!r}")
     facts = law.load_conduct(conduct, lib.vocabulary)
     with named_in_input("--requesting / --requested"):
         result = law.dual_criminality(facts, requesting, requested, lib, kind=kind,  # type: ignore[arg-type]

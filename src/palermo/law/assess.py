@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import Field
+
 from palermo.law.library import Library
 from palermo.law.schema import Instrument, Profile, Tri, Vocabulary
 from palermo.model import Citation, Conduct, Finding, Frozen, Verdict, Victim
@@ -44,7 +46,7 @@ class Assessment(Frozen):
     findings: list[Finding]
     missing: list[str]
     unverified: list[str]
-    caveats: list[str] = []
+    caveats: list[str] = Field(default_factory=list)
 
 
 def rule_for_instrument(instrument: Instrument) -> OffenceRule:

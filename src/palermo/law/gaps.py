@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from pydantic import Field
+
 from palermo.law.library import Library
 from palermo.law.schema import Instrument, Liability, Penalty, Profile
 from palermo.model import Citation, Frozen
@@ -38,7 +40,7 @@ class GapReport(Frozen):
     jurisdiction_name: str
     instruments: list[str]
     results: list[CheckResult]
-    notes: list[str] = []
+    notes: list[str] = Field(default_factory=list)
 
     @property
     def gaps(self) -> list[CheckResult]:
@@ -81,7 +83,7 @@ def _national(profile: Profile, article: str | None, verified: object, text: str
     if not article:
         return None
     flag = verified if verified in (True, False, "partial") else False
-    return Citation(source=profile.id, article=article, text=text, verified=flag)  # type: ignore[arg-type]
+    return Citation(source=profile.id, article=article, text=text, verified=flag)
 
 
 def _result(c: Citation, element: str, status: CheckStatus, message: str,

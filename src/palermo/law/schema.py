@@ -10,7 +10,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-
 from palermo.model import Verified
 
 __all__ = ["Verified"]

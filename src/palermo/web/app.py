@@ -35,7 +35,7 @@ def cite_url(citation: Citation) -> str:
 
 def verified_badge(flag: object) -> str:
     """CSS class and text for a verified flag."""
-    return {True: "verified", "partial": "partial"}.get(flag, "unverified")  # type: ignore[call-overload, no-any-return]
+    return {True: "verified", "partial": "partial"}.get(flag, "unverified")
 
 
 templates.env.globals.update(anchor=anchor, cite_url=cite_url, badge=verified_badge)

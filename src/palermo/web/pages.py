@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -120,7 +120,7 @@ async def dual_page(request: Request) -> HTMLResponse:
     form, multi = await _form(request)
     try:
         conduct = conduct_of(_conduct_from_form(form, multi), lib)
-        kind = "mla" if form.get("kind") == "mla" else "extradition"
+        kind: Literal["extradition", "mla"] = "mla" if form.get("kind") == "mla" else "extradition"
         try:
             threshold = float(str(form.get("threshold_years") or 1))
         except ValueError:
