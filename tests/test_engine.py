@@ -210,3 +210,33 @@ def test_jurisdiction_unprofiled_state_gets_treaty_basis(library):
     (gr,) = report.states
     assert not gr.profiled and gr.claims[0].source == "treaty" and gr.claims[0].citation.article == "15"
     assert not report.consult
+
+
+def test_every_check_runs_on_every_profile_with_a_citation(library):
+    from palermo.law.gaps import CHECKS, run_checks
+
+    assert all(c.explanation for c in CHECKS), "every check explains itself to users"
+    for profile in library.profiles.values():
+        for instrument in {c.instrument for c in CHECKS}:
+            results = run_checks(profile, library, instrument)
+            assert results
+            assert {r.check for r in results} == {c.name for c in CHECKS if c.instrument == instrument}
+            assert all(r.instrument_citation.source == instrument for r in results)
+
+
+def test_specific_checks(library):
+    de = {r.check + ":" + r.element: r for r in gaps(library.profile("DE"), library).results}
+    assert de["attempt:attempt"].status == "met"
+    assert de["legal_persons:liability of legal persons"].status == "met"
+    assert de["aggravating:aggravating: public official"].status == "gap"
+    assert de["residence_permit:residence permit"].status == "partial"  # conditional on cooperation
+    assert de["non_punishment:non-punishment of victims"].status == "met"
+    assert de["eu_purposes:purpose: forced marriage"].status == "gap"
+    us = {r.check + ":" + r.element: r for r in gaps(library.profile("US"), library).results}
+    assert us["compensation:compensation"].status == "partial"
+    assert us["aut_dedere:jurisdiction: extradite or prosecute"].status == "met"
+    assert us["consent:consent irrelevant"].status in ("gap", "unknown")
+    gb = {r.check + ":" + r.element: r for r in gaps(library.profile("GB-EAW"), library).results}
+    assert gb["consent:consent irrelevant"].status == "met"
+    assert gb["means:means: abduction"].status == "met"  # no means required: broader than the Protocol
+    assert gb["purposes:purpose: practices similar to slavery"].status == "gap"
