@@ -99,15 +99,19 @@ def load_text(model: type[M], text: str, source: str) -> M:
     return validate(model, data, source, lines)
 
 
-def load_file(model: type[M], path: Path) -> M:
-    """Parse and validate a YAML or JSON file."""
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file, reporting a missing or unreadable file as InvalidInput."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InvalidInput(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{path}: cannot be read: {exc.__class__.__name__}") from None
-    return load_text(model, text, str(path))
+
+
+def load_file(model: type[M], path: Path) -> M:
+    """Parse and validate a YAML or JSON file."""
+    return load_text(model, read_text(path), str(path))
 
 
 def error_at(source: str, lines: dict[Loc, int], loc: Loc, message: str) -> InvalidInput:

@@ -155,11 +155,7 @@ def _listed(data: Any, *path: str | int) -> list[tuple[yamlfile.Loc, str]]:
 
 def _read_profile(path: Path, vocabulary: Vocabulary) -> Profile:
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{source}: cannot be read: {exc.__class__.__name__}") from None
-    data, lines = yamlfile.parse(text, source)
+    data, lines = yamlfile.parse(yamlfile.read_text(path), source)
     if not isinstance(data, dict):
         raise InvalidInput(f"{source}: a profile must be a mapping with version, id, name, definition ...")
     profile = yamlfile.validate(Profile, data, source, lines)
@@ -269,10 +265,4 @@ def conduct_from_data(data: Any, source: str, vocabulary: Vocabulary,
 
 def load_conduct(path: Path, vocabulary: Vocabulary) -> Conduct:
     """Read a conduct file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInput(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{path}: cannot be read: {exc.__class__.__name__}") from None
-    return read_conduct(text, str(path), vocabulary)
+    return read_conduct(yamlfile.read_text(path), str(path), vocabulary)
