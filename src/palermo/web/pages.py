@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -11,6 +12,8 @@ from palermo import law
 from palermo.api.law import conduct_of, library_of
 from palermo.errors import InvalidInput, named_in_input
 from palermo.law.compare import WEIGHT
+from palermo.law.library import Library
+from palermo.model import Conduct
 from palermo.web.app import render
 
 router = APIRouter(include_in_schema=False)
@@ -92,19 +95,31 @@ def assess_form(request: Request) -> HTMLResponse:
     return render(request, "assess.html", form={}, multi={"against": ["palermo_protocol"]}, results=None)
 
 
-@router.post("/law/assess", response_class=HTMLResponse)
-async def assess_page(request: Request) -> HTMLResponse:
-    """Assess the conduct from the form and show verdicts with reasoning."""
+Compute = Callable[[Conduct, dict[str, Any], dict[str, list[str]], Library], dict[str, Any]]
+
+
+async def _submit(request: Request, template: str, compute: Compute) -> HTMLResponse:
+    """Read a conduct form, run ``compute`` on it and render the page; bad input re-renders the form with 422."""
     lib = library_of(request)
     form, multi = await _form(request)
     try:
         conduct = conduct_of(_conduct_from_form(form, multi), lib)
-        with named_in_input("against"):
-            results = [law.assess(conduct, t, lib) for t in (multi["against"] or ["palermo_protocol"])]
-        report = law.jurisdiction(conduct, lib)
+        context = compute(conduct, form, multi, lib)
     except InvalidInput as exc:
-        return render(request, "assess.html", status=422, form=form, multi=multi, results=None, error=exc)
-    return render(request, "assess.html", form=form, multi=multi, results=results, conduct=conduct, report=report)
+        return render(request, template, status=422, form=form, multi=multi, error=exc)
+    return render(request, template, form=form, multi=multi, conduct=conduct, **context)
+
+
+def _assess(conduct: Conduct, form: dict[str, Any], multi: dict[str, list[str]], lib: Library) -> dict[str, Any]:
+    with named_in_input("against"):
+        results = [law.assess(conduct, t, lib) for t in (multi["against"] or ["palermo_protocol"])]
+    return {"results": results, "report": law.jurisdiction(conduct, lib)}
+
+
+@router.post("/law/assess", response_class=HTMLResponse)
+async def assess_page(request: Request) -> HTMLResponse:
+    """Assess the conduct from the form and show verdicts with reasoning."""
+    return await _submit(request, "assess.html", _assess)
 
 
 @router.get("/law/dual-criminality", response_class=HTMLResponse)
@@ -113,21 +128,19 @@ def dual_form(request: Request) -> HTMLResponse:
     return render(request, "dual.html", form={}, multi={}, result=None)
 
 
+def _dual(conduct: Conduct, form: dict[str, Any], multi: dict[str, list[str]], lib: Library) -> dict[str, Any]:
+    kind: Literal["extradition", "mla"] = "mla" if form.get("kind") == "mla" else "extradition"
+    try:
+        threshold = float(str(form.get("threshold_years") or 1))
+    except ValueError:
+        raise InvalidInput("threshold: not a number of years") from None
+    with named_in_input("states"):
+        result = law.dual_criminality(conduct, str(form.get("requesting")), str(form.get("requested")), lib,
+                                      kind=kind, threshold_years=threshold)
+    return {"result": result}
+
+
 @router.post("/law/dual-criminality", response_class=HTMLResponse)
 async def dual_page(request: Request) -> HTMLResponse:
     """Dual criminality between the two states chosen in the form."""
-    lib = library_of(request)
-    form, multi = await _form(request)
-    try:
-        conduct = conduct_of(_conduct_from_form(form, multi), lib)
-        kind: Literal["extradition", "mla"] = "mla" if form.get("kind") == "mla" else "extradition"
-        try:
-            threshold = float(str(form.get("threshold_years") or 1))
-        except ValueError:
-            raise InvalidInput("threshold: not a number of years") from None
-        with named_in_input("states"):
-            result = law.dual_criminality(conduct, str(form.get("requesting")), str(form.get("requested")), lib,
-                                          kind=kind, threshold_years=threshold)
-    except InvalidInput as exc:
-        return render(request, "dual.html", status=422, form=form, multi=multi, result=None, error=exc)
-    return render(request, "dual.html", form=form, multi=multi, result=result)
+    return await _submit(request, "dual.html", _dual)
