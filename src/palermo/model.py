@@ -109,3 +109,119 @@ class Finding(Frozen):
     explanation: str
     citations: list[Citation] = []
     missing: list[str] = Field(default=[], description="facts that would settle an undetermined element")
+
+
+# --------------------------------------------------------------------------- case workspace records
+
+CaseStatus = Literal["open", "suspended", "closed"]
+Handling = Literal["owner", "named", "agencies"]
+"""Who may see a case outside its owning agency: nobody; named users; or whole agencies it is shared with."""
+CaseRole = Literal["suspect", "victim", "witness", "associate"]
+
+
+class CaseDraft(Frozen):
+    """What a user gives to open a case."""
+
+    reference: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/:-]*$")
+    title: str = Field(min_length=1, max_length=300)
+    summary: str = Field(default="", max_length=20000)
+    jurisdictions: list[str] = Field(default=[], description="ISO codes of the states whose law applies")
+    offences: list[str] = Field(default=[], description="law-engine offence keys, e.g. trafficking_in_persons")
+    status: CaseStatus = "open"
+    handling: Handling = "named"
+
+    @model_validator(mode="after")
+    def _codes(self) -> CaseDraft:
+        import re
+
+        for code in self.jurisdictions:
+            if not re.match(STATE_PATTERN, code):
+                raise ValueError(f"jurisdictions: {code!r} is not an ISO 3166 code such as 'GB'")
+        return self
+
+
+class Case(Frozen):
+    """A case as its readers see it."""
+
+    id: str
+    reference: str
+    title: str
+    summary: str
+    owner_agency: str
+    jurisdictions: list[str]
+    offences: list[str]
+    status: CaseStatus
+    handling: Handling
+    version: int
+    access: Literal["owner", "write", "read"]
+    created_by: str
+    created_at: str
+    updated_at: str
+
+
+class Entity(Frozen):
+    """An FtM entity in a case with Palermo's record around it: provenance, roles and version."""
+
+    id: str
+    schema_: str = Field(alias="schema", serialization_alias="schema")
+    caption: str
+    properties: dict[str, list[str]]
+    countries: list[str]
+    roles: list[CaseRole]
+    protected: bool = Field(description="a victim's identity: sealed at rest, shown by pseudonym unless revealed")
+    revealed: bool = False
+    source: str
+    version: int
+    created_by: str
+    created_at: str
+    updated_at: str
+
+
+class Note(Frozen):
+    """A note on a case or on one of its entities."""
+
+    id: int
+    entity_id: str | None
+    body: str
+    created_by: str
+    created_at: str
+
+
+class TimelineEvent(Frozen):
+    """A dated event on a case's timeline."""
+
+    date: str
+    summary: str
+    entity_ids: list[str] = []
+    source: Literal["event", "entity"] = "event"
+
+
+class Attachment(Frozen):
+    """A file attached to a case, stored by its SHA-256."""
+
+    id: int
+    sha256: str
+    filename: str
+    media_type: str
+    size: int
+    created_by: str
+    created_at: str
+
+
+class SearchHit(Frozen):
+    """A search result: an entity or a note of a case the user may see."""
+
+    case_reference: str
+    kind: Literal["entity", "note"]
+    ref: str
+    caption: str
+    schema_: str | None = Field(default=None, alias="schema", serialization_alias="schema")
+
+
+class ImportReport(Frozen):
+    """What an FtM import did."""
+
+    case_reference: str
+    read: int
+    created: int
+    merged: int

@@ -18,6 +18,16 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     profiles: str = ""
     """Folders of extra or overriding law profiles, separated by the OS path separator (':' on Linux)."""
+    database_url: str = ""
+    """SQLAlchemy URL of the case database, e.g. postgresql+psycopg://palermo@db/palermo; empty: SQLite in data_dir."""
+    database_role: str = "palermo_app"
+    """PostgreSQL role the application acts as (row-level security applies to it); empty to act as the login."""
+    secret_key: str = ""
+    """Base64 of 32 bytes: the master key wrapping agency data keys; empty: data_dir/secret.key (created once)."""
+    max_upload_bytes: int = 25 * 1024 * 1024
+    secure_cookies: bool = False
+    """Mark session cookies Secure (set when served over HTTPS)."""
+    session_hours: int = 12
 
     @property
     def profile_dirs(self) -> list[Path]:

@@ -1,0 +1,111 @@
+"""Files attached to a case, stored content-addressed (SHA-256) on disk; the database holds who added what."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from sqlalchemy import insert, select
+
+from palermo.cases import tables as t
+from palermo.cases.accounts import now
+from palermo.cases.audit import record
+from palermo.cases.policy import Action, Actor
+from palermo.cases.workspace import Workspace, iso
+from palermo.errors import InvalidInput, NotFound
+from palermo.model import Attachment
+
+MEDIA_TYPES: dict[str, bytes | None] = {
+    "application/pdf": b"%PDF",
+    "image/png": b"\x89PNG",
+    "image/jpeg": b"\xff\xd8\xff",
+    "text/plain": None,
+    "text/csv": None,
+    "application/json": None,
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": b"PK",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": b"PK",
+    "message/rfc822": None,
+}
+"""Accepted media types and the magic bytes a file of that type starts with (None: text, checked as UTF-8)."""
+
+
+def blob_path(root: Path, sha256: str) -> Path:
+    """Where the content with this digest lives."""
+    return root / sha256[:2] / sha256
+
+
+def check(filename: str, media_type: str, data: bytes, limit: int) -> None:
+    """Refuse empty, oversized, unaccepted or mislabelled files before anything is stored."""
+    media_type = media_type.split(";")[0].strip().lower()
+    if not filename or "/" in filename or "\\" in filename or len(filename) > 300:
+        raise InvalidInput("filename: give a plain file name of at most 300 characters")
+    if not data:
+        raise InvalidInput(f"{filename}: the file is empty")
+    if len(data) > limit:
+        raise InvalidInput(f"{filename}: {len(data):,} bytes is over the upload limit of {limit:,} bytes",
+                           hint="PALERMO_MAX_UPLOAD_BYTES sets the limit")
+    if media_type not in MEDIA_TYPES:
+        raise InvalidInput(f"{filename}: content type {media_type!r} is not accepted",
+                           hint="accepted: " + ", ".join(sorted(MEDIA_TYPES)))
+    magic = MEDIA_TYPES[media_type]
+    if magic is None:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{filename}: declared {media_type} but is not UTF-8 text") from None
+    elif not data.startswith(magic):
+        raise InvalidInput(f"{filename}: declared {media_type} but its content is not of that type")
+
+
+def attach(ws: Workspace, actor: Actor, ref: str, filename: str, media_type: str, data: bytes) -> Attachment:
+    """Store a file with a case. The content is written once per digest; the record commits with its audit entry."""
+    check(filename, media_type, data, ws.max_upload)
+    media_type = media_type.split(";")[0].strip().lower()
+    sha = hashlib.sha256(data).hexdigest()
+    with ws.store.transaction(actor) as conn:
+        row, _ = ws.open_case(conn, actor, ref, Action.attachment_write)
+        path = blob_path(ws.blobs, sha)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        stamp = now()
+        att_id = conn.execute(insert(t.attachment).values(
+            case_id=row.id, sha256=sha, filename=filename, media_type=media_type, size=len(data),
+            created_by=actor.user_id, created_at=stamp).returning(t.attachment.c.id)).scalar_one()
+        record(conn, actor, "attachment_add", row.id, str(att_id), detail={"sha256": sha, "size": len(data)})
+    return Attachment(id=att_id, sha256=sha, filename=filename, media_type=media_type, size=len(data),
+                      created_by=actor.user_id, created_at=iso(stamp))
+
+
+def attachments(ws: Workspace, actor: Actor, ref: str) -> list[Attachment]:
+    """A case's attachments."""
+    with ws.store.transaction(actor) as conn:
+        row, _ = ws.open_case(conn, actor, ref, Action.case_read)
+        rows = conn.execute(select(t.attachment).where(t.attachment.c.case_id == row.id).order_by(t.attachment.c.id))
+        return [_attachment(r) for r in rows]
+
+
+def content(ws: Workspace, actor: Actor, ref: str, attachment_id: int) -> tuple[Attachment, bytes]:
+    """An attachment's record and bytes; the bytes are checked against the digest (tamper evidence)."""
+    with ws.store.transaction(actor) as conn:
+        row, _ = ws.open_case(conn, actor, ref, Action.case_read)
+        found = conn.execute(select(t.attachment).where(t.attachment.c.case_id == row.id,
+                                                        t.attachment.c.id == attachment_id)).first()
+        if found is None:
+            raise NotFound(f"case {row.reference!r} has no attachment {attachment_id}")
+        record(conn, actor, "attachment_read", row.id, str(attachment_id))
+    data = blob_path(ws.blobs, found.sha256).read_bytes()
+    if hashlib.sha256(data).hexdigest() != found.sha256:
+        from palermo.errors import VerificationFailed
+
+        raise VerificationFailed(f"attachment {attachment_id}: stored content no longer matches its SHA-256")
+    return _attachment(found), data
+
+
+def _attachment(r: object) -> Attachment:
+    m = r._mapping  # type: ignore[attr-defined]
+    return Attachment(id=m["id"], sha256=m["sha256"], filename=m["filename"], media_type=m["media_type"],
+                      size=m["size"], created_by=m["created_by"], created_at=iso(m["created_at"]))

@@ -1,0 +1,55 @@
+"""The demo workspace `make run` starts with: one agency, an administrator with one-time credentials, and a case
+modelled on Operation Fort (West Midlands Police; Birmingham Crown Court, 2019), the largest modern-slavery
+prosecution in the United Kingdom. People in it are stand-ins: the pattern follows public reporting, the names,
+numbers and accounts are fictitious."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from palermo.cases import CaseStore
+from palermo.cases.accounts import Accounts
+from palermo.model import CaseDraft, TimelineEvent
+
+DEMO_AGENCY = "demo-police"
+DEMO_ADMIN = "admin"
+DEMO_CASE = "DEMO-FORT-2019"
+ENTITIES = Path(__file__).parent / "data" / "demo_operation_fort.jsonl"
+ROLES = {"defendant-a": "suspect", "defendant-b": "suspect", "victim-1": "victim", "victim-2": "victim",
+         "victim-3": "victim", "ngo-caseworker": "witness"}
+TIMELINE = [
+    ("2012-01-01", "Period of exploitation begins (recruitment in Poland; reported period 2012–2017)"),
+    ("2017-12-31", "Period of exploitation ends (reported)"),
+    ("2019-01-01", "Convictions at Birmingham Crown Court (2019) in two trials"),
+]
+
+
+def needs_demo(accounts: Accounts) -> bool:
+    """True on a first start: the database has no user yet."""
+    return not accounts.users()
+
+
+def create_demo(cs: CaseStore) -> tuple[str, str]:
+    """Create the demo agency, administrator and case; returns the administrator's one-time credentials."""
+    cs.accounts.add_agency(DEMO_AGENCY, "Demo anti-trafficking unit", "GB", "police")
+    _, password = cs.accounts.add_user(DEMO_ADMIN, DEMO_AGENCY, ["admin", "investigator"],
+                                       display_name="Demo administrator")
+    actor = cs.accounts.actor(DEMO_ADMIN)
+    ws = cs.workspace
+    ws.create_case(actor, CaseDraft(
+        reference=DEMO_CASE, title="Operation Fort (demo reconstruction)", jurisdictions=["GB", "PL"],
+        offences=["trafficking_in_persons"], handling="named",
+        summary=("Demo modelled on Operation Fort (West Midlands Police; R v. Brzezinski and others, Birmingham "
+                 "Crown Court, 2019): a Polish organised crime group recruited vulnerable people in Poland with "
+                 "promises of well-paid work, transported them to the West Midlands, housed them in poor conditions "
+                 "and took their wages through bank accounts it controlled. Every person, account and number here "
+                 "is a fictitious stand-in; the pattern follows public reporting of the case.")))
+    with ENTITIES.open(encoding="utf-8") as fh:
+        ws.import_entities(actor, DEMO_CASE, fh, source="demo: Operation Fort reconstruction")
+    for entity_id, role in ROLES.items():
+        ws.set_role(actor, DEMO_CASE, entity_id, role)  # type: ignore[arg-type]
+    for date, summary in TIMELINE:
+        ws.add_event(actor, DEMO_CASE, TimelineEvent(date=date, summary=summary))
+    ws.add_note(actor, DEMO_CASE, "Wages of the workers were paid into accounts opened in their names; the group "
+                "held the bank cards. Trace the payments from the labour supplier to the group's members.")
+    return DEMO_ADMIN, password

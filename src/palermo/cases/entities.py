@@ -1,0 +1,96 @@
+"""FollowTheMoney entities as the case store takes them: strictly validated, with caption, countries and the
+text the search index holds."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from followthemoney import model, registry
+from followthemoney.exc import InvalidData
+from followthemoney.proxy import EntityProxy
+
+from palermo.errors import InvalidInput
+
+ENTITY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
+CASE_ROLES = ("suspect", "victim", "witness", "associate")
+LINK_SCHEMATA = ("UnknownLink", "Associate", "Family", "Employment", "Ownership", "Directorship", "Membership",
+                 "Occupancy", "Representation")
+"""Relationships a user can draw between two entities of a case, by FtM schema."""
+
+
+def validate(data: Any) -> EntityProxy:
+    """An FtM entity from its JSON form; unknown schema or property, or an unreadable value, is an error."""
+    if not isinstance(data, dict):
+        raise InvalidInput("an entity must be a JSON object with id, schema and properties")
+    extra = set(data) - {"id", "schema", "properties", "caption", "datasets", "referents", "first_seen",
+                         "last_seen", "last_change", "target"}
+    if extra:
+        raise InvalidInput(f"{sorted(extra)[0]}: not a field of an FtM entity")
+    entity_id = data.get("id")
+    if not isinstance(entity_id, str) or not ENTITY_ID.match(entity_id):
+        raise InvalidInput("id: must be 1-200 letters, digits or '._:-', starting with a letter or digit")
+    schema = model.get(data.get("schema") or "")
+    if schema is None:
+        raise InvalidInput(f"schema: unknown FtM schema {data.get('schema')!r}")
+    if schema.abstract:
+        raise InvalidInput(f"schema: {schema.name} is abstract; use a concrete schema such as Person or Company")
+    props = data.get("properties", {})
+    if not isinstance(props, dict):
+        raise InvalidInput("properties: must be an object of property name -> list of values")
+    proxy = model.make_entity(schema)
+    proxy.id = entity_id
+    for name, values in props.items():
+        prop = schema.get(name)
+        if prop is None:
+            raise InvalidInput(f"properties.{name}: {schema.name} has no property {name!r}")
+        for value in values if isinstance(values, list) else [values]:
+            if not isinstance(value, str):
+                raise InvalidInput(f"properties.{name}: values must be strings, got {type(value).__name__}")
+            if prop.type.clean(value, proxy=proxy) is None:
+                raise InvalidInput(f"properties.{name}: {value!r} is not a valid {prop.type.name}")
+            proxy.add(prop, value)
+    return proxy
+
+
+def parse_lines(lines: Iterable[str], source: str) -> Iterator[EntityProxy]:
+    """Validate FtM JSON lines; an error names the file and line. Blank lines are skipped."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"{source}:{number}: not JSON ({exc.msg}, column {exc.colno})") from None
+        try:
+            yield validate(data)
+        except (InvalidInput, InvalidData) as exc:
+            raise InvalidInput(f"{source}:{number}: {exc}") from None
+
+
+def countries(proxy: EntityProxy) -> str:
+    """The entity's country codes, space-separated, for filtering."""
+    return " ".join(sorted(proxy.get_type_values(registry.country)))[:200]
+
+
+def search_text(proxy: EntityProxy) -> str:
+    """What full-text search finds an entity by: its names, identifiers, phones, emails, addresses."""
+    types = (registry.name, registry.identifier, registry.phone, registry.email, registry.address)
+    values = [v for kind in types for v in proxy.get_type_values(kind)]
+    return " ".join([proxy.caption, *values])
+
+
+def merge(stored: dict[str, list[str]], incoming: dict[str, list[str]]) -> dict[str, list[str]]:
+    """FtM merge of property values: the union, keeping order."""
+    out = {k: list(v) for k, v in stored.items()}
+    for key, values in incoming.items():
+        bucket = out.setdefault(key, [])
+        bucket.extend(v for v in values if v not in bucket)
+    return out
+
+
+def to_proxy(schema: str, entity_id: str, properties: dict[str, list[str]]) -> EntityProxy:
+    """Rebuild an FtM proxy from stored parts."""
+    return model.get_proxy({"id": entity_id, "schema": schema, "properties": properties}, cleaned=True)

@@ -1,0 +1,92 @@
+"""Who may do what: the one place that decides every action on the case store.
+
+A case is visible to its owning agency and to the agencies and users it was shared with. Outside that circle a
+case does not exist (404, so its existence is not disclosed). Inside it, the user's role decides (403).
+On PostgreSQL the visibility half of these rules is repeated as row-level security (see docs/security.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from palermo.errors import NotFound, NotPermitted
+
+
+class Role(StrEnum):
+    """A user's function in their agency."""
+
+    admin = "admin"
+    investigator = "investigator"
+    analyst = "analyst"
+    legal_officer = "legal_officer"
+    victim_support = "victim_support"
+    auditor = "auditor"
+
+
+class Action(StrEnum):
+    """Everything a user can ask the case store to do."""
+
+    case_create = "case_create"
+    case_read = "case_read"
+    case_edit = "case_edit"
+    case_share = "case_share"
+    entity_write = "entity_write"
+    note_write = "note_write"
+    attachment_write = "attachment_write"
+    protected_read = "protected_read"
+    audit_read = "audit_read"
+    users_manage = "users_manage"
+
+
+class Access(StrEnum):
+    """How a user reaches a case: through the owning agency, or a share with read or write access."""
+
+    owner = "owner"
+    write = "write"
+    read = "read"
+
+
+A = Action
+PERMISSIONS: dict[Role, frozenset[Action]] = {
+    Role.admin: frozenset({A.case_create, A.case_read, A.case_edit, A.case_share, A.entity_write, A.note_write,
+                           A.attachment_write, A.users_manage}),
+    Role.investigator: frozenset({A.case_create, A.case_read, A.case_edit, A.case_share, A.entity_write,
+                                  A.note_write, A.attachment_write, A.protected_read}),
+    Role.analyst: frozenset({A.case_read, A.entity_write, A.note_write}),
+    Role.legal_officer: frozenset({A.case_read, A.case_edit, A.note_write, A.attachment_write}),
+    Role.victim_support: frozenset({A.case_read, A.entity_write, A.note_write, A.protected_read}),
+    Role.auditor: frozenset({A.audit_read}),
+}
+"""What each role may do on cases it can see. Auditors read the audit trail, never case contents; reading a
+victim's identity (protected data) is for investigators and victim-support workers only."""
+
+READ_ACTIONS = frozenset({A.case_read, A.protected_read})
+AGENCY_ACTIONS = frozenset({A.case_create, A.audit_read, A.users_manage})
+OWNER_ACTIONS = frozenset({A.case_share})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated user on whose behalf the store acts."""
+
+    user_id: str
+    username: str
+    agency_id: str
+    roles: frozenset[Role]
+
+    def may(self, action: Action) -> bool:
+        """Does any of the actor's roles grant this action?"""
+        return any(action in PERMISSIONS[r] for r in self.roles)
+
+
+def decide(actor: Actor, action: Action, access: Access | None = None, *, case_ref: str = "") -> None:
+    """Allow the action or raise: NotFound when the case is outside the actor's circle, NotPermitted otherwise."""
+    if action not in AGENCY_ACTIONS and access is None:
+        raise NotFound(f"no case {case_ref!r}" if case_ref else "no such case")
+    if not actor.may(action):
+        raise NotPermitted(f"role {'/'.join(sorted(actor.roles))} may not {action.value.replace('_', ' ')}")
+    if action in OWNER_ACTIONS and access is not Access.owner:
+        raise NotPermitted(f"only the owning agency may {action.value.replace('_', ' ')}")
+    if access is Access.read and action not in READ_ACTIONS:
+        raise NotPermitted(f"case {case_ref!r} is shared with you read-only")

@@ -1,0 +1,74 @@
+"""Encryption at rest of victims' identities: AES-GCM under a per-agency data key, itself wrapped by the
+deployment's master key. Everywhere else a protected person is shown by a stable pseudonym."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from palermo.errors import VerificationFailed
+
+NONCE = 12
+
+
+class Keyring:
+    """The master key and the operations on agency data keys."""
+
+    def __init__(self, master: bytes) -> None:
+        if len(master) != 32:
+            raise ValueError("the master key must be 32 bytes")
+        self._master = AESGCM(master)
+
+    @classmethod
+    def load(cls, data_dir: Path, secret: str | None = None) -> Keyring:
+        """The master key from `secret` (base64, e.g. PALERMO_SECRET_KEY), else the data directory's `secret.key`,
+        created with mode 0600 on first use."""
+        if secret:
+            return cls(base64.b64decode(secret))
+        path = data_dir / "secret.key"
+        if not path.exists():
+            data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(base64.b64encode(AESGCM.generate_key(bit_length=256)))
+        return cls(base64.b64decode(path.read_bytes()))
+
+    def new_agency_key(self) -> bytes:
+        """A fresh agency data key, wrapped for storage."""
+        return _encrypt(self._master, AESGCM.generate_key(bit_length=256), b"agency-key")
+
+    def _agency(self, wrapped: bytes) -> bytes:
+        return _decrypt(self._master, wrapped, b"agency-key")
+
+    def seal(self, wrapped: bytes, context: str, data: dict[str, Any]) -> bytes:
+        """Encrypt a record under the agency's key, bound to its context (case and entity IDs)."""
+        return _encrypt(AESGCM(self._agency(wrapped)), json.dumps(data).encode(), context.encode())
+
+    def open(self, wrapped: bytes, context: str, blob: bytes) -> dict[str, Any]:
+        """Decrypt a sealed record; fails if it was moved to another context or altered."""
+        data: dict[str, Any] = json.loads(_decrypt(AESGCM(self._agency(wrapped)), blob, context.encode()))
+        return data
+
+    def pseudonym(self, wrapped: bytes, entity_id: str) -> str:
+        """A stable pseudonym for a protected person: the same within the agency, unlinkable outside it."""
+        digest = hmac.new(self._agency(wrapped), entity_id.encode(), hashlib.sha256).hexdigest()
+        return f"Protected person {digest[:8].upper()}"
+
+
+def _encrypt(aead: AESGCM, data: bytes, aad: bytes) -> bytes:
+    nonce = os.urandom(NONCE)
+    return nonce + aead.encrypt(nonce, data, aad)
+
+
+def _decrypt(aead: AESGCM, blob: bytes, aad: bytes) -> bytes:
+    try:
+        return aead.decrypt(blob[:NONCE], blob[NONCE:], aad)
+    except Exception:
+        raise VerificationFailed("a sealed record failed its integrity check (wrong key or altered data)") from None

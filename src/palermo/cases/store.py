@@ -1,0 +1,80 @@
+"""The database connection: engines for SQLite (embedded default) and PostgreSQL, migrations, and transactions
+that carry the acting user into row-level security."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, select, text
+
+from palermo.cases.policy import Actor
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+APP_ROLE = "palermo_app"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA busy_timeout = 10000")
+    cursor.close()
+
+
+class Store:
+    """One case database. Every unit of work runs in `transaction(actor)`: one transaction, acting as someone."""
+
+    def __init__(self, url: str, *, app_role: str | None = APP_ROLE) -> None:
+        self.url = url
+        if url.startswith("sqlite"):
+            self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        self.postgresql = self.engine.dialect.name == "postgresql"
+        self.app_role = app_role if self.postgresql else None
+
+    @classmethod
+    def for_data_dir(cls, data_dir: Path, url: str | None = None, app_role: str | None = APP_ROLE) -> Store:
+        """The store named by a URL, or the embedded SQLite file `palermo.db` in the data directory."""
+        if not url:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite:///{data_dir / 'palermo.db'}"
+        return cls(url, app_role=app_role)
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration (idempotent). Runs as the connecting account, not the app role."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+    def revision(self) -> str | None:
+        """The applied migration, or None for an empty database."""
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+    @contextmanager
+    def transaction(self, actor: Actor | None = None) -> Iterator[Connection]:
+        """One transaction; on PostgreSQL it runs as the application role with the actor's agency and user set,
+        so row-level security applies even to SQL this code did not mean to write."""
+        with self.engine.begin() as conn:
+            if self.app_role:
+                conn.execute(text(f'SET LOCAL ROLE "{self.app_role}"'))
+            if self.postgresql:
+                conn.execute(select(func.set_config("palermo.agency", actor.agency_id if actor else "", True),
+                                    func.set_config("palermo.user", actor.user_id if actor else "", True)))
+            yield conn
+
+    def dispose(self) -> None:
+        """Close the pool's connections."""
+        self.engine.dispose()

@@ -1,0 +1,175 @@
+"""The case database as SQLAlchemy Core tables (the migrations in `migrations/` create them)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+agency = Table(
+    "agency", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("wrapped_key", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+user = Table(
+    "app_user", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("username", String(120), nullable=False, unique=True),
+    Column("display_name", String(300), nullable=False),
+    Column("agency_id", String(64), ForeignKey("agency.id"), nullable=False),
+    Column("roles", String(200), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("must_change_password", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+api_token = Table(
+    "api_token", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", String(32), ForeignKey("app_user.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("label", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+web_session = Table(
+    "web_session", metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", String(32), ForeignKey("app_user.id"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+case = Table(
+    "case_file", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("reference", String(120), nullable=False, unique=True),
+    Column("title", String(300), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("owner_agency_id", String(64), ForeignKey("agency.id"), nullable=False),
+    Column("jurisdictions", JSON, nullable=False),
+    Column("offences", JSON, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("handling", String(20), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_by", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+member = Table(
+    "case_member", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(32), ForeignKey("case_file.id"), nullable=False, index=True),
+    Column("agency_id", String(64), ForeignKey("agency.id")),
+    Column("user_id", String(32), ForeignKey("app_user.id")),
+    Column("access", String(10), nullable=False),
+    Column("added_by", String(32), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+
+entity = Table(
+    "entity", metadata,
+    Column("case_id", String(32), ForeignKey("case_file.id"), primary_key=True),
+    Column("id", String(200), primary_key=True),
+    Column("schema", String(40), nullable=False),
+    Column("caption", String(500), nullable=False),
+    Column("properties", JSON, nullable=False),
+    Column("countries", String(200), nullable=False),
+    Column("sealed", LargeBinary),
+    Column("source", String(300), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_by", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(32), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+party = Table(
+    "case_party", metadata,
+    Column("case_id", String(32), primary_key=True),
+    Column("entity_id", String(200), primary_key=True),
+    Column("role", String(20), primary_key=True),
+    Column("added_by", String(32), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+
+note = Table(
+    "case_note", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(32), ForeignKey("case_file.id"), nullable=False, index=True),
+    Column("entity_id", String(200)),
+    Column("body", Text, nullable=False),
+    Column("created_by", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+event = Table(
+    "case_event", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(32), ForeignKey("case_file.id"), nullable=False, index=True),
+    Column("date", String(10), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("entity_ids", JSON, nullable=False),
+    Column("created_by", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+attachment = Table(
+    "case_attachment", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(32), ForeignKey("case_file.id"), nullable=False, index=True),
+    Column("sha256", String(64), nullable=False),
+    Column("filename", String(300), nullable=False),
+    Column("media_type", String(120), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("created_by", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+audit = Table(
+    "audit_record", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user_id", String(32), nullable=False),
+    Column("agency_id", String(64), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("case_id", String(32)),
+    Column("object", String(300), nullable=False),
+    Column("reason", Text),
+    Column("detail", JSON, nullable=False),
+)
+
+search_doc = Table(
+    "search_doc", metadata,
+    Column("case_id", String(32), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("ref", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+)
+"""On SQLite an FTS5 virtual table, on PostgreSQL a table with a generated tsvector; the migration makes both."""
+
+CASE_TABLES = ("case_file", "case_member", "entity", "case_party", "case_note", "case_event", "case_attachment",
+               "search_doc")
+"""Tables whose rows belong to one case: row-level security on PostgreSQL keys them on the case's visibility."""

@@ -1,0 +1,460 @@
+"""Cases and what they hold: the service every interface (CLI, API, pages) calls. Each method decides the
+action with the policy module, does its work in one transaction and writes its audit record in that transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from followthemoney.proxy import EntityProxy
+from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from palermo.cases import entities as ftm
+from palermo.cases import tables as t
+from palermo.cases.accounts import new_id, now
+from palermo.cases.audit import record
+from palermo.cases.policy import Access, Action, Actor, decide
+from palermo.cases.sealing import Keyring
+from palermo.cases.store import Store
+from palermo.errors import InvalidInput, NotFound, NotPermitted, VerificationFailed
+from palermo.model import Case, CaseDraft, CaseRole, Entity, ImportReport, Note, TimelineEvent
+
+Progress = Callable[[int], None]
+BATCH = 2000
+DATED = {"Event": "date", "Trip": "startDate", "Payment": "date"}
+
+
+def iso(moment: datetime) -> str:
+    """A stored time as ISO 8601 in UTC."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat(timespec="seconds")
+
+
+class Workspace:
+    """The case store's services, acting for an `Actor`."""
+
+    def __init__(self, store: Store, keyring: Keyring, blobs: Path, max_upload: int = 25 * 1024 * 1024) -> None:
+        self.store = store
+        self.keyring = keyring
+        self.blobs = blobs
+        self.max_upload = max_upload
+
+    # ------------------------------------------------------------------ access
+
+    def open_case(self, conn: Connection, actor: Actor, ref: str, action: Action) -> tuple[Row[Any], Access]:
+        """The case named by ID or reference, after the policy allowed the action on it."""
+        row = conn.execute(select(t.case).where(or_(t.case.c.id == ref, t.case.c.reference == ref))).first()
+        access = _access(conn, actor, row) if row is not None else None
+        decide(actor, action, access, case_ref=ref)
+        assert row is not None and access is not None
+        return row, access
+
+    def visible_ids(self, actor: Actor) -> Any:
+        """A subquery of the IDs of the cases the actor can see (owned by their agency or shared with it or them)."""
+        member = select(t.member.c.case_id).where(or_(t.member.c.agency_id == actor.agency_id,
+                                                      t.member.c.user_id == actor.user_id))
+        return select(t.case.c.id).where(or_(t.case.c.owner_agency_id == actor.agency_id, t.case.c.id.in_(member)))
+
+    # ------------------------------------------------------------------ cases
+
+    def create_case(self, actor: Actor, draft: CaseDraft) -> Case:
+        """Open a case owned by the actor's agency; the reference must be unique."""
+        decide(actor, Action.case_create)
+        case_id, stamp = new_id(), now()
+        try:
+            with self.store.transaction(actor) as conn:
+                conn.execute(insert(t.case).values(
+                    id=case_id, **draft.model_dump(), owner_agency_id=actor.agency_id, version=1,
+                    created_by=actor.user_id, created_at=stamp, updated_at=stamp))
+                record(conn, actor, "case_create", case_id, draft.reference)
+        except IntegrityError:
+            raise InvalidInput(f"reference: a case {draft.reference!r} already exists",
+                               hint="case references are unique across the deployment") from None
+        return self.case(actor, case_id)
+
+    def case(self, actor: Actor, ref: str) -> Case:
+        """One case by ID or reference."""
+        with self.store.transaction(actor) as conn:
+            row, access = self.open_case(conn, actor, ref, Action.case_read)
+            return _case(row, access)
+
+    def cases(self, actor: Actor, *, status: str | None = None, limit: int = 50, offset: int = 0) -> list[Case]:
+        """The cases the actor can see, newest first."""
+        decide(actor, Action.case_read, Access.read)  # a role without case_read sees no list at all
+        query = select(t.case).where(t.case.c.id.in_(self.visible_ids(actor)))
+        if status:
+            query = query.where(t.case.c.status == status)
+        with self.store.transaction(actor) as conn:
+            rows = conn.execute(query.order_by(t.case.c.created_at.desc()).limit(limit).offset(offset)).all()
+            return [_case(r, _access(conn, actor, r)) for r in rows]
+
+    def update_case(self, actor: Actor, ref: str, version: int, changes: dict[str, Any]) -> Case:
+        """Change a case's fields; fails with a conflict if someone else changed it since `version`."""
+        with self.store.transaction(actor) as conn:
+            row, access = self.open_case(conn, actor, ref, Action.case_edit)
+            allowed = {"title", "summary", "jurisdictions", "offences", "status", "handling"}
+            unknown = set(changes) - allowed
+            if unknown:
+                raise InvalidInput(f"{sorted(unknown)[0]}: cannot be changed (changeable: {', '.join(sorted(allowed))})")
+            current = {k: row._mapping[k] for k in allowed}
+            draft = CaseDraft(reference=row.reference, **{**current, **changes})
+            if draft.handling != row.handling and access is not Access.owner:
+                raise NotPermitted("only the owning agency may change a case's handling code")
+            values = draft.model_dump(include=set(changes))
+            done = conn.execute(update(t.case).where(t.case.c.id == row.id, t.case.c.version == version)
+                                .values(**values, version=t.case.c.version + 1, updated_at=now())).rowcount
+            if not done:
+                raise _conflict(f"case {row.reference!r}", row.version)
+            record(conn, actor, "case_update", row.id, row.reference, detail={"fields": sorted(changes)})
+            fresh = conn.execute(select(t.case).where(t.case.c.id == row.id)).one()
+            return _case(fresh, access)
+
+    def share(self, actor: Actor, ref: str, *, agency_id: str | None = None, username: str | None = None,
+              access: Literal["read", "write"] = "read") -> None:
+        """Give another agency or a named user access to a case, as its handling code allows."""
+        if (agency_id is None) == (username is None):
+            raise InvalidInput("share with exactly one of: agency, username")
+        with self.store.transaction(actor) as conn:
+            row, _ = self.open_case(conn, actor, ref, Action.case_share)
+            if row.handling == "owner":
+                raise NotPermitted(f"case {row.reference!r} is handled 'owner': it cannot be shared")
+            if agency_id is not None and row.handling != "agencies":
+                raise NotPermitted(f"case {row.reference!r} is handled {row.handling!r}: share with named users only")
+            user_id = None
+            if username is not None:
+                found = conn.execute(select(t.user.c.id).where(t.user.c.username == username)).first()
+                if found is None:
+                    raise InvalidInput(f"username: no user {username!r}")
+                user_id = found.id
+            elif conn.execute(select(t.agency.c.id).where(t.agency.c.id == agency_id)).first() is None:
+                raise InvalidInput(f"agency: no agency {agency_id!r}")
+            conn.execute(insert(t.member).values(case_id=row.id, agency_id=agency_id, user_id=user_id, access=access,
+                                                 added_by=actor.user_id, added_at=now()))
+            record(conn, actor, "case_share", row.id, agency_id or username or "",
+                   detail={"access": access, "kind": "agency" if agency_id else "user"})
+
+    # ------------------------------------------------------------------ entities
+
+    def add_entity(self, actor: Actor, ref: str, data: dict[str, Any], *, role: CaseRole | None = None,
+                   source: str = "manual entry") -> Entity:
+        """Add one FtM entity to a case, optionally with its role; a victim's identity is sealed at rest."""
+        proxy = ftm.validate(data)
+        with self.store.transaction(actor) as conn:
+            row, _ = self.open_case(conn, actor, ref, Action.entity_write)
+            if self._entity_row(conn, row.id, proxy.id or "") is not None:
+                raise InvalidInput(f"id: case {row.reference!r} already has an entity {proxy.id!r}",
+                                   hint="update it instead, or import to merge")
+            self._insert(conn, actor, row, [proxy], source, sealed=role == "victim")
+            if role:
+                self._add_role(conn, actor, row.id, proxy.id or "", role)
+            record(conn, actor, "entity_add", row.id, proxy.id or "", detail={"schema": proxy.schema.name})
+        return self.entity(actor, ref, proxy.id or "")
+
+    def link(self, actor: Actor, ref: str, schema: str, source_id: str, target_id: str,
+             properties: dict[str, list[str]] | None = None) -> Entity:
+        """Draw an FtM relationship (UnknownLink, Associate, Family, Employment, Ownership ...) between two
+        entities of the case."""
+        if schema not in ftm.LINK_SCHEMATA:
+            raise InvalidInput(f"schema: {schema!r} is not a relationship", hint="one of: " + ", ".join(ftm.LINK_SCHEMATA))
+        from followthemoney import model
+
+        link = model.get(schema)
+        assert link is not None and link.source_prop is not None and link.target_prop is not None
+        with self.store.transaction(actor) as conn:
+            row, _ = self.open_case(conn, actor, ref, Action.entity_write)
+            for field, eid in (("source", source_id), ("target", target_id)):
+                if self._entity_row(conn, row.id, eid) is None:
+                    raise InvalidInput(f"{field}: case {row.reference!r} has no entity {eid!r}")
+        props = dict(properties or {})
+        props[link.source_prop.name] = [source_id]
+        props[link.target_prop.name] = [target_id]
+        link_id = hashlib.sha1(f"{schema}:{source_id}:{target_id}:{new_id()}".encode()).hexdigest()
+        return self.add_entity(actor, ref, {"id": link_id, "schema": schema, "properties": props})
+
+    def update_entity(self, actor: Actor, ref: str, entity_id: str, version: int,
+                      properties: dict[str, list[str]]) -> Entity:
+        """Replace an entity's properties; a conflict if it changed since `version` (optimistic locking)."""
+        with self.store.transaction(actor) as conn:
+            row, _ = self.open_case(conn, actor, ref, Action.entity_write)
+            stored = self._entity_row(conn, row.id, entity_id)
+            if stored is None:
+                raise NotFound(f"case {row.reference!r} has no entity {entity_id!r}")
+            proxy = ftm.validate({"id": entity_id, "schema": stored.schema, "properties": properties})
+            values = self._values(conn, row, proxy, sealed=stored.sealed is not None)
+            done = conn.execute(update(t.entity).where(t.entity.c.case_id == row.id, t.entity.c.id == entity_id,
+                                                       t.entity.c.version == version)
+                                .values(**values, version=t.entity.c.version + 1, updated_by=actor.user_id,
+                                        updated_at=now())).rowcount
+            if not done:
+                raise _conflict(f"entity {entity_id!r}", stored.version)
+            self._reindex(conn, row.id, entity_id, values["caption"], proxy, sealed=stored.sealed is not None)
+            record(conn, actor, "entity_update", row.id, entity_id, detail={"version": version + 1})
+        return self.entity(actor, ref, entity_id)
+
+    def set_role(self, actor: Actor, ref: str, entity_id: str, role: CaseRole) -> Entity:
+        """Give an entity a role in the case; making someone a victim seals their identity from then on."""
+        with self.store.transaction(actor) as conn:
+            row, _ = self.open_case(conn, actor, ref, Action.entity_write)
+            stored = self._entity_row(conn, row.id, entity_id)
+            if stored is None:
+                raise NotFound(f"case {row.reference!r} has no entity {entity_id!r}")
+            self._add_role(conn, actor, row.id, entity_id, role)
+            if role == "victim" and stored.sealed is None:
+                proxy = ftm.to_proxy(stored.schema, entity_id, stored.properties)
+                values = self._values(conn, row, proxy, sealed=True)
+                conn.execute(update(t.entity).where(t.entity.c.case_id == row.id, t.entity.c.id == entity_id)
+                             .values(**values, version=t.entity.c.version + 1))
+                self._reindex(conn, row.id, entity_id, values["caption"], proxy, sealed=True)
+            record(conn, actor, "entity_role", row.id, entity_id, detail={"role": role})
+        return self.entity(actor, ref, entity_id)
+
+    def entity(self, actor: Actor, ref: str, entity_id: str, *, reveal_reason: str | None = None) -> Entity:
+        """One entity. A protected person's identity is shown only with a reason, to roles that may read it,
+        and the reading is audited."""
+        with self.store.transaction(actor) as conn:
+            row, access = self.open_case(conn, actor, ref, Action.case_read)
+            stored = self._entity_row(conn, row.id, entity_id)
+            if stored is None:
+                raise NotFound(f"case {row.reference!r} has no entity {entity_id!r}")
+            roles = self._roles(conn, row.id, [entity_id]).get(entity_id, [])
+            properties = stored.properties
+            revealed = False
+            if reveal_reason is not None and stored.sealed is not None:
+                decide(actor, Action.protected_read, access, case_ref=ref)
+                if len(reveal_reason.strip()) < 5:
+                    raise InvalidInput("reason: say why you need this person's identity (at least 5 characters)")
+                properties = self.keyring.open(self._agency_key(conn, row), f"{row.id}/{entity_id}", stored.sealed)
+                revealed = True
+                record(conn, actor, "protected_read", row.id, entity_id, reason=reveal_reason.strip())
+            return _entity(stored, roles, properties, revealed)
+
+    def entities(self, actor: Actor, ref: str, *, schema: str | None = None, role: str | None = None,
+                 country: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Entity], int]:
+        """A page of a case's entities (by caption) and the total count, filtered by schema, role and country."""
+        with self.store.transaction(actor) as conn:
+            row, _ = self.open_case(conn, actor, ref, Action.case_read)
+            where = [t.entity.c.case_id == row.id]
+            if schema:
+                where.append(t.entity.c.schema == schema)
+            if country:
+                where.append(t.entity.c.countries.contains(country.lower()))
+            if role:
+                where.append(t.entity.c.id.in_(select(t.party.c.entity_id).where(
+                    t.party.c.case_id == row.id, t.party.c.role == role)))
+            total = conn.execute(select(func.count()).select_from(t.entity).where(*where)).scalar_one()
+            rows = conn.execute(select(t.entity).where(*where).order_by(t.entity.c.caption, t.entity.c.id)
+                                .limit(limit).offset(offset)).all()
+            roles = self._roles(conn, row.id, [r.id for r in rows])
+            return [_entity(r, roles.get(r.id, []), r.properties, False) for r in rows], total
+
+    def import_entities(self, actor: Actor, ref: str, lines: Iterable[str], *, source: str,
+                        progress: Progress | None = None) -> ImportReport:
+        """Import FtM JSON lines into a case: every line is validated first (an error names its line and nothing
+        is written), fragments with one ID are merged, entities already in the case are merged into."""
+        with self.store.transaction(actor) as conn:
+            self.open_case(conn, actor, ref, Action.entity_write)
+        merged: dict[str, EntityProxy] = {}
+        read = 0
+        for proxy in ftm.parse_lines(lines, source):
+            read += 1
+            known = merged.get(proxy.id or "")
+            if known is None:
+                merged[proxy.id or ""] = proxy
+            elif known.schema != proxy.schema:
+                raise InvalidInput(f"{source}: entity {proxy.id!r} appears as {known.schema.name} and "
+                                   f"{proxy.schema.name}")
+            else:
+                known.merge(proxy)
+        with self.store.transaction(actor) as conn:
+            row, _ = self.open_case(conn, actor, ref, Action.entity_write)
+            existing = self._existing(conn, row.id, list(merged))
+            fresh = [p for i, p in merged.items() if i not in existing]
+            done = 0
+            for start in range(0, len(fresh), BATCH):
+                batch = fresh[start:start + BATCH]
+                self._insert(conn, actor, row, batch, source, sealed=False)
+                done += len(batch)
+                if progress:
+                    progress(len(batch))
+            for entity_id, schema_name in existing.items():
+                proxy = merged[entity_id]
+                if proxy.schema.name != schema_name:
+                    raise InvalidInput(f"{source}: entity {entity_id!r} is a {schema_name} in the case, "
+                                       f"not a {proxy.schema.name}")
+                stored = self._entity_row(conn, row.id, entity_id)
+                assert stored is not None
+                both = ftm.to_proxy(schema_name, entity_id, ftm.merge(stored.properties, proxy.to_dict()["properties"]))
+                values = self._values(conn, row, both, sealed=stored.sealed is not None)
+                conn.execute(update(t.entity).where(t.entity.c.case_id == row.id, t.entity.c.id == entity_id)
+                             .values(**values, version=t.entity.c.version + 1, updated_by=actor.user_id,
+                                     updated_at=now()))
+                self._reindex(conn, row.id, entity_id, values["caption"], both, sealed=stored.sealed is not None)
+                if progress:
+                    progress(1)
+            record(conn, actor, "entity_import", row.id, source[:300],
+                   detail={"read": read, "created": len(fresh), "merged": len(existing)})
+            return ImportReport(case_reference=row.reference, read=read, created=len(fresh), merged=len(existing))
+
+    def export_entities(self, actor: Actor, ref: str) -> Iterator[dict[str, Any]]:
+        """A case's entities as FtM dicts; protected persons appear by pseudonym only."""
+        with self.store.transaction(actor) as conn:
+            row, _ = self.open_case(conn, actor, ref, Action.case_read)
+            record(conn, actor, "entity_export", row.id, row.reference)
+        with self.store.transaction(actor) as conn:
+            result = conn.execution_options(yield_per=BATCH).execute(
+                select(t.entity.c.id, t.entity.c.schema, t.entity.c.properties)
+                .where(t.entity.c.case_id == row.id).order_by(t.entity.c.id))
+            for r in result:
+                yield {"id": r.id, "schema": r.schema, "properties": r.properties}
+
+    # ------------------------------------------------------------------ notes, timeline, attachments
+
+    def add_note(self, actor: Actor, ref: str, body: str, entity_id: str | None = None) -> Note:
+        """Add a note to a case or to one of its entities."""
+        if not body.strip() or len(body) > 20000:
+            raise InvalidInput("body: a note has 1 to 20,000 characters")
+        with self.store.transaction(actor) as conn:
+            row, _ = self.open_case(conn, actor, ref, Action.note_write)
+            if entity_id and self._entity_row(conn, row.id, entity_id) is None:
+                raise InvalidInput(f"entity_id: case {row.reference!r} has no entity {entity_id!r}")
+            stamp = now()
+            note_id = conn.execute(insert(t.note).values(case_id=row.id, entity_id=entity_id, body=body.strip(),
+                                                         created_by=actor.user_id, created_at=stamp)
+                                   .returning(t.note.c.id)).scalar_one()
+            conn.execute(insert(t.search_doc).values(case_id=row.id, kind="note", ref=str(note_id), body=body))
+            record(conn, actor, "note_add", row.id, str(note_id))
+        return Note(id=note_id, entity_id=entity_id, body=body.strip(), created_by=actor.user_id, created_at=iso(stamp))
+
+    def notes(self, actor: Actor, ref: str) -> list[Note]:
+        """A case's notes, oldest first."""
+        with self.store.transaction(actor) as conn:
+            row, _ = self.open_case(conn, actor, ref, Action.case_read)
+            rows = conn.execute(select(t.note).where(t.note.c.case_id == row.id).order_by(t.note.c.id))
+            return [Note(id=r.id, entity_id=r.entity_id, body=r.body, created_by=r.created_by,
+                         created_at=iso(r.created_at)) for r in rows]
+
+    def add_event(self, actor: Actor, ref: str, event: TimelineEvent) -> None:
+        """Put a dated event on a case's timeline."""
+        with self.store.transaction(actor) as conn:
+            row, _ = self.open_case(conn, actor, ref, Action.case_edit)
+            for eid in event.entity_ids:
+                if self._entity_row(conn, row.id, eid) is None:
+                    raise InvalidInput(f"entity_ids: case {row.reference!r} has no entity {eid!r}")
+            conn.execute(insert(t.event).values(case_id=row.id, date=event.date, summary=event.summary,
+                                                entity_ids=event.entity_ids, created_by=actor.user_id,
+                                                created_at=now()))
+            record(conn, actor, "event_add", row.id, event.date)
+
+    def timeline(self, actor: Actor, ref: str) -> list[TimelineEvent]:
+        """Events of the case and dated entities (FtM Event, Trip, Payment), in date order."""
+        with self.store.transaction(actor) as conn:
+            row, _ = self.open_case(conn, actor, ref, Action.case_read)
+            out = [TimelineEvent(date=r.date, summary=r.summary, entity_ids=r.entity_ids)
+                   for r in conn.execute(select(t.event).where(t.event.c.case_id == row.id))]
+            for r in conn.execute(select(t.entity).where(t.entity.c.case_id == row.id,
+                                                         t.entity.c.schema.in_(list(DATED)))):
+                for value in r.properties.get(DATED[r.schema], [])[:1]:
+                    out.append(TimelineEvent(date=value[:10], summary=f"{r.schema}: {r.caption}", entity_ids=[r.id],
+                                             source="entity"))
+        return sorted(out, key=lambda e: e.date)
+
+    def _entity_row(self, conn: Connection, case_id: str, entity_id: str) -> Row[Any] | None:
+        return conn.execute(select(t.entity).where(t.entity.c.case_id == case_id,
+                                                   t.entity.c.id == entity_id)).first()
+
+    def _existing(self, conn: Connection, case_id: str, ids: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for start in range(0, len(ids), 900):  # below SQLite's bound-parameter limit
+            chunk = ids[start:start + 900]
+            out.update((r.id, r.schema) for r in conn.execute(
+                select(t.entity.c.id, t.entity.c.schema).where(t.entity.c.case_id == case_id, t.entity.c.id.in_(chunk))))
+        return out
+
+    def _roles(self, conn: Connection, case_id: str, ids: list[str]) -> dict[str, list[CaseRole]]:
+        out: dict[str, list[CaseRole]] = {}
+        if not ids:
+            return out
+        for r in conn.execute(select(t.party).where(t.party.c.case_id == case_id, t.party.c.entity_id.in_(ids))
+                              .order_by(t.party.c.role)):
+            out.setdefault(r.entity_id, []).append(r.role)
+        return out
+
+    def _add_role(self, conn: Connection, actor: Actor, case_id: str, entity_id: str, role: str) -> None:
+        if role not in ftm.CASE_ROLES:
+            raise InvalidInput(f"role: unknown case role {role!r}", hint="one of: " + ", ".join(ftm.CASE_ROLES))
+        known = conn.execute(select(t.party).where(t.party.c.case_id == case_id, t.party.c.entity_id == entity_id,
+                                                   t.party.c.role == role)).first()
+        if known is None:
+            conn.execute(insert(t.party).values(case_id=case_id, entity_id=entity_id, role=role,
+                                                added_by=actor.user_id, added_at=now()))
+
+    def _agency_key(self, conn: Connection, case_row: Row[Any]) -> bytes:
+        key: bytes = conn.execute(select(t.agency.c.wrapped_key)
+                                  .where(t.agency.c.id == case_row.owner_agency_id)).scalar_one()
+        return key
+
+    def _values(self, conn: Connection, case_row: Row[Any], proxy: EntityProxy, *, sealed: bool) -> dict[str, Any]:
+        properties = proxy.to_dict()["properties"]
+        if not sealed:
+            return {"caption": proxy.caption[:500], "properties": properties, "countries": ftm.countries(proxy),
+                    "sealed": None}
+        key = self._agency_key(conn, case_row)
+        return {"caption": self.keyring.pseudonym(key, proxy.id or ""), "properties": {}, "countries": "",
+                "sealed": self.keyring.seal(key, f"{case_row.id}/{proxy.id}", properties)}
+
+    def _insert(self, conn: Connection, actor: Actor, case_row: Row[Any], proxies: list[EntityProxy], source: str,
+                *, sealed: bool) -> None:
+        stamp = now()
+        rows, docs = [], []
+        for proxy in proxies:
+            values = self._values(conn, case_row, proxy, sealed=sealed)
+            rows.append({"case_id": case_row.id, "id": proxy.id, "schema": proxy.schema.name, **values,
+                         "source": source[:300], "version": 1, "created_by": actor.user_id, "created_at": stamp,
+                         "updated_by": actor.user_id, "updated_at": stamp})
+            docs.append({"case_id": case_row.id, "kind": "entity", "ref": proxy.id,
+                         "body": values["caption"] if sealed else ftm.search_text(proxy)})
+        if rows:
+            conn.execute(insert(t.entity), rows)
+            conn.execute(insert(t.search_doc), docs)
+
+    def _reindex(self, conn: Connection, case_id: str, entity_id: str, caption: str, proxy: EntityProxy, *,
+                 sealed: bool) -> None:
+        conn.execute(delete(t.search_doc).where(and_(t.search_doc.c.case_id == case_id,
+                                                     t.search_doc.c.kind == "entity",
+                                                     t.search_doc.c.ref == entity_id)))
+        conn.execute(insert(t.search_doc).values(case_id=case_id, kind="entity", ref=entity_id,
+                                                 body=caption if sealed else ftm.search_text(proxy)))
+
+
+def _access(conn: Connection, actor: Actor, row: Row[Any]) -> Access | None:
+    if row.owner_agency_id == actor.agency_id:
+        return Access.owner
+    grants = {r.access for r in conn.execute(select(t.member.c.access).where(
+        t.member.c.case_id == row.id,
+        or_(t.member.c.agency_id == actor.agency_id, t.member.c.user_id == actor.user_id)))}
+    if "write" in grants:
+        return Access.write
+    return Access.read if "read" in grants else None
+
+
+def _conflict(what: str, version: int) -> VerificationFailed:
+    return VerificationFailed(f"{what} was changed by someone else since you loaded it (now version {version})",
+                              hint="reload it, then apply your change again")
+
+
+def _case(row: Row[Any], access: Access | None) -> Case:
+    return Case(id=row.id, reference=row.reference, title=row.title, summary=row.summary,
+                owner_agency=row.owner_agency_id, jurisdictions=row.jurisdictions, offences=row.offences,
+                status=row.status, handling=row.handling, version=row.version, access=(access or Access.read).value,
+                created_by=row.created_by, created_at=iso(row.created_at), updated_at=iso(row.updated_at))
+
+
+def _entity(row: Row[Any], roles: list[CaseRole], properties: dict[str, list[str]], revealed: bool) -> Entity:
+    return Entity.model_validate({
+        "id": row.id, "schema": row.schema, "caption": row.caption, "properties": properties,
+        "countries": row.countries.split(), "roles": roles, "protected": row.sealed is not None, "revealed": revealed,
+        "source": row.source, "version": row.version, "created_by": row.created_by,
+        "created_at": iso(row.created_at), "updated_at": iso(row.updated_at)})
