@@ -45,6 +45,15 @@ class NotFound(PalermoError):
     title = "Not found"
 
 
+class NotAuthenticated(PalermoError):
+    """No valid credentials were presented (HTTP 401, exit 4)."""
+
+    code = "not_authenticated"
+    status = 401
+    exit_code = 4
+    title = "Not authenticated"
+
+
 class NotPermitted(PalermoError):
     """The caller may not do this (HTTP 403, exit 4)."""
 

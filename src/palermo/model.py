@@ -126,7 +126,7 @@ class CaseDraft(Frozen):
     title: str = Field(min_length=1, max_length=300)
     summary: str = Field(default="", max_length=20000)
     jurisdictions: list[str] = Field(default=[], description="ISO codes of the states whose law applies")
-    offences: list[str] = Field(default=[], description="law-engine offence keys, e.g. trafficking_in_persons")
+    offences: list[str] = Field(default=[], description="law-engine offence kinds, e.g. core_trafficking, child_trafficking")
     status: CaseStatus = "open"
     handling: Handling = "named"
 

@@ -6,7 +6,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from palermo.api import law
+from palermo.api import cases, law
+from palermo.cases import CaseStore, open_case_store
 from palermo.errors import InvalidInput, PalermoError
 from palermo.law import load_library
 from palermo.settings import Settings
@@ -16,11 +17,13 @@ def problem(error: PalermoError, instance: str) -> JSONResponse:
     """Render a PalermoError as RFC 9457 problem details."""
     body = {"type": f"https://palermo.dev/errors/{error.code}", "title": error.title, "status": error.status,
             "detail": error.message, "instance": instance}
+    headers = {"www-authenticate": "Bearer"} if error.status == 401 else None
     if error.hint:
         body["hint"] = error.hint
     if error.details:
         body["errors"] = error.details
-    return JSONResponse(body, status_code=error.status, media_type="application/problem+json")
+    return JSONResponse(body, status_code=error.status, media_type="application/problem+json",
+                        headers=headers)
 
 
 def _validation(exc: RequestValidationError) -> InvalidInput:
@@ -31,14 +34,22 @@ def _validation(exc: RequestValidationError) -> InvalidInput:
     return InvalidInput(details[0] if details else "invalid request", details=details)
 
 
-def create_api(settings: Settings | None = None) -> FastAPI:
-    """The API application with the law library loaded (leniently: broken user profiles are reported, not fatal)."""
+def open_cases(settings: Settings) -> CaseStore:
+    """The case store the settings name (migrated to the newest schema)."""
+    return open_case_store(settings.data_dir, url=settings.database_url or None, secret=settings.secret_key or None,
+                           max_upload=settings.max_upload_bytes, app_role=settings.database_role or None)
+
+
+def create_api(settings: Settings | None = None, case_store: CaseStore | None = None) -> FastAPI:
+    """The API application with the law library loaded (leniently: broken user profiles are reported, not fatal)
+    and the case store open."""
     settings = settings or Settings()
     app = FastAPI(title="Palermo", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json",
                   redoc_url=None,
                   description="The international legal system against human trafficking, as software.")
     app.state.settings = settings
     app.state.library = load_library(settings.profile_dirs, strict=False)
+    app.state.cases = case_store or open_cases(settings)
 
     @app.exception_handler(PalermoError)
     async def _palermo_error(request: Request, exc: PalermoError) -> JSONResponse:
@@ -49,4 +60,5 @@ def create_api(settings: Settings | None = None) -> FastAPI:
         return problem(_validation(exc), request.url.path)
 
     app.include_router(law.router)
+    app.include_router(cases.router)
     return app

@@ -38,7 +38,7 @@ def create_demo(cs: CaseStore) -> tuple[str, str]:
     ws = cs.workspace
     ws.create_case(actor, CaseDraft(
         reference=DEMO_CASE, title="Operation Fort (demo reconstruction)", jurisdictions=["GB", "PL"],
-        offences=["trafficking_in_persons"], handling="named",
+        offences=["core_trafficking"], handling="named",
         summary=("Demo modelled on Operation Fort (West Midlands Police; R v. Brzezinski and others, Birmingham "
                  "Crown Court, 2019): a Polish organised crime group recruited vulnerable people in Poland with "
                  "promises of well-paid work, transported them to the West Midlands, housed them in poor conditions "

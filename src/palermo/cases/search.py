@@ -25,6 +25,7 @@ def search(ws: Workspace, actor: Actor, query: str, *, schema: str | None = None
         raise InvalidInput("q: give at least one word to search for")
     visible = ws.visible_ids(actor)
     doc = t.search_doc
+    match: Any
     if ws.store.postgresql:
         tsquery = func.to_tsquery("simple", " & ".join(_pg_term(w) for w in terms))
         match = literal_column("search_doc.tsv").op("@@")(tsquery)

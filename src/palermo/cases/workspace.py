@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from palermo.cases import entities as ftm
 from palermo.cases import tables as t
 from palermo.cases.accounts import new_id, now
+from palermo.cases.audit import read as audit_read
 from palermo.cases.audit import record
 from palermo.cases.policy import Access, Action, Actor, decide
 from palermo.cases.sealing import Keyring
@@ -23,7 +24,8 @@ from palermo.cases.store import Store
 from palermo.errors import InvalidInput, NotFound, NotPermitted, VerificationFailed
 from palermo.model import Case, CaseDraft, CaseRole, Entity, ImportReport, Note, TimelineEvent
 
-Progress = Callable[[int], None]
+Progress = Callable[[str, int], None]
+"""Told (phase, count) as an import advances: phase "validated" per line read, "written" per entity stored."""
 BATCH = 2000
 DATED = {"Event": "date", "Trip": "startDate", "Payment": "date"}
 
@@ -260,6 +262,8 @@ class Workspace:
         read = 0
         for proxy in ftm.parse_lines(lines, source):
             read += 1
+            if progress and read % BATCH == 0:
+                progress("validated", BATCH)
             known = merged.get(proxy.id or "")
             if known is None:
                 merged[proxy.id or ""] = proxy
@@ -272,13 +276,13 @@ class Workspace:
             row, _ = self.open_case(conn, actor, ref, Action.entity_write)
             existing = self._existing(conn, row.id, list(merged))
             fresh = [p for i, p in merged.items() if i not in existing]
-            done = 0
+            if progress:
+                progress("validated", read % BATCH)
             for start in range(0, len(fresh), BATCH):
                 batch = fresh[start:start + BATCH]
                 self._insert(conn, actor, row, batch, source, sealed=False)
-                done += len(batch)
                 if progress:
-                    progress(len(batch))
+                    progress("written", len(batch))
             for entity_id, schema_name in existing.items():
                 proxy = merged[entity_id]
                 if proxy.schema.name != schema_name:
@@ -293,7 +297,7 @@ class Workspace:
                                      updated_at=now()))
                 self._reindex(conn, row.id, entity_id, values["caption"], both, sealed=stored.sealed is not None)
                 if progress:
-                    progress(1)
+                    progress("written", 1)
             record(conn, actor, "entity_import", row.id, source[:300],
                    detail={"read": read, "created": len(fresh), "merged": len(existing)})
             return ImportReport(case_reference=row.reference, read=read, created=len(fresh), merged=len(existing))
@@ -309,6 +313,12 @@ class Workspace:
                 .where(t.entity.c.case_id == row.id).order_by(t.entity.c.id))
             for r in result:
                 yield {"id": r.id, "schema": r.schema, "properties": r.properties}
+
+    def audit_trail(self, actor: Actor, *, case_id: str | None = None, action: str | None = None,
+                    limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        """The audit records an auditor may read (see `audit.read`)."""
+        with self.store.transaction(actor) as conn:
+            return audit_read(conn, actor, case_id=case_id, action=action, limit=limit, offset=offset)
 
     # ------------------------------------------------------------------ notes, timeline, attachments
 

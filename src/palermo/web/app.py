@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from palermo.api import create_api
 from palermo.api.app import problem
+from palermo.cases import CaseStore
 from palermo.errors import PalermoError
 from palermo.model import Citation
 from palermo.settings import Settings
@@ -48,11 +50,11 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
                                       status_code=status)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, case_store: CaseStore | None = None) -> FastAPI:
     """The application `make run` serves: API under /api, pages everywhere else."""
-    from palermo.web import pages
+    from palermo.web import pages, workspace
 
-    app = create_api(settings)
+    app = create_api(settings, case_store)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.exception_handler(PalermoError)
@@ -61,7 +63,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return problem(exc, request.url.path)
         return render(request, "error.html", status=exc.status, error=exc)
 
+    @app.exception_handler(workspace.LoginRequired)
+    async def _login(request: Request, exc: Exception) -> Response:
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
     app.include_router(pages.router)
+    app.include_router(workspace.router)
     return app
 
 

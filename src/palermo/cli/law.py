@@ -1,4 +1,4 @@
-"""The `palermo` command. Every command is a thin shell over the same functions the API and the pages use."""
+"""`palermo law`: the law engine on the command line."""
 
 from __future__ import annotations
 
@@ -13,18 +13,15 @@ from rich.console import Console
 from rich.table import Table
 
 from palermo import law
-from palermo.errors import InvalidInput, PalermoError, named_in_input
+from palermo.errors import InvalidInput, named_in_input
 from palermo.law.gaps import fmt_years
 from palermo.law.library import Library
 from palermo.law.schema import Instrument
 from palermo.model import Citation, Finding
 from palermo.settings import Settings
 
-app = typer.Typer(help="Palermo: the international legal system against human trafficking, as software.",
-                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 law_app = typer.Typer(help="The law engine: instruments, national profiles, assessment, gaps, cooperation.",
                       no_args_is_help=True)
-app.add_typer(law_app, name="law")
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
@@ -256,49 +253,3 @@ def jurisdiction_(ctx: typer.Context, conduct: Annotated[Path, typer.Argument(he
     if result.universal:
         out.print("Universal jurisdiction also claimed by: " + ", ".join(
             f"{s.name} ({s.claims[0].citation.label})" for s in result.universal))
-
-
-@app.command()
-def serve(host: Annotated[str | None, typer.Option(help="default PALERMO_HOST or 127.0.0.1")] = None,
-          port: Annotated[int | None, typer.Option(help="default PALERMO_PORT or 8000")] = None) -> None:
-    """Serve the web UI and the REST API (docs at /api/docs)."""
-    import uvicorn
-
-    from palermo.web import create_app
-
-    settings = Settings()
-    settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    application = create_app(settings)
-    library = application.state.library
-    err.print(f"Palermo: {len(library.profiles)} jurisdictions, {len(library.instruments)} instruments loaded")
-    for problem in library.problems:
-        err.print(f"[red]problem:[/] {problem.error.message}")
-    err.print(f"Serving on http://{settings.host}:{settings.port}/ (API docs: /api/docs)")
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
-
-
-def main() -> None:
-    """Entry point: run the app, turning PalermoError into one line, a hint and an exit code."""
-    try:
-        code = app(standalone_mode=False)
-    except PalermoError as exc:
-        err.print(f"[red]error:[/] {exc.message}", soft_wrap=True)
-        for detail in exc.details[1:]:
-            err.print(f"  {detail}", soft_wrap=True)
-        if exc.hint:
-            err.print(f"hint: {exc.hint}", soft_wrap=True)
-        sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        err.print("aborted")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
-    sys.exit(code if isinstance(code, int) else 0)
