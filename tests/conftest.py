@@ -1,18 +1,78 @@
 from __future__ import annotations
 
+import os
+import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 warnings.filterwarnings("ignore", message=".*httpx2.*")
+# Everything a test starts (apps, CLI subprocesses) keeps its data out of the checkout.
+os.environ.setdefault("PALERMO_DATA_DIR", tempfile.mkdtemp(prefix="palermo-test-"))
 
 from palermo.law import Library, load_library  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
+POSTGRES_ADMIN_URL = os.environ.get("PALERMO_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+IN_CI = os.environ.get("CI") == "true"
 
 
 @pytest.fixture(scope="session")
 def library() -> Library:
     return load_library()
+
+
+def _postgres_reachable() -> str | None:
+    import psycopg
+
+    try:
+        with psycopg.connect(POSTGRES_ADMIN_URL.replace("+psycopg", ""), connect_timeout=3):
+            return None
+    except psycopg.OperationalError as exc:
+        return str(exc).splitlines()[0]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session (dropped at the end). Required in CI."""
+    problem = _postgres_reachable()
+    if problem:
+        if IN_CI:
+            pytest.fail(f"CI must run the store suite on PostgreSQL, but {POSTGRES_ADMIN_URL} is unreachable: {problem}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL} ({problem}); set PALERMO_TEST_POSTGRES")
+    import psycopg
+
+    name = f"palermo_test_{os.getpid()}"
+    admin = POSTGRES_ADMIN_URL.replace("+psycopg", "")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
+    """None (SQLite in the test's data dir) or the session's PostgreSQL database, emptied for this test."""
+    if backend == "sqlite":
+        return None
+    url: str = request.getfixturevalue("postgres_url")
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
+        if tables:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -23,12 +24,9 @@ from palermo.errors import InvalidInput, NotFound, NotPermitted
 from palermo.model import STATE_PATTERN
 
 AGENCY_KINDS = ("police", "prosecution", "central_authority", "fiu", "victim_services", "ngo",
-                "international_organisation")
+                "international_organisation")  # repeated in cli.cases for a fast --help; a test keeps them equal
 TOKEN_PREFIX = "plm_"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
-hasher = PasswordHasher()
-# Verifying against this keeps a login for an unknown user as slow as one for a known user.
-_DUMMY_HASH = hasher.hash(secrets.token_urlsafe(16))
 
 
 def now() -> datetime:
@@ -76,9 +74,15 @@ def parse_roles(roles: list[str] | str) -> frozenset[Role]:
 class Accounts:
     """Account administration and authentication over one store."""
 
-    def __init__(self, store: Store, keyring: Keyring) -> None:
+    def __init__(self, store: Store, keyring: Keyring, hasher: PasswordHasher | None = None) -> None:
         self.store = store
         self.keyring = keyring
+        self.hasher = hasher or PasswordHasher()  # argon2id with the library's (RFC 9106) defaults
+
+    @functools.cached_property
+    def _dummy_hash(self) -> str:
+        # Verifying against this keeps a login for an unknown user as slow as one for a known user.
+        return self.hasher.hash(secrets.token_urlsafe(16))
 
     # ------------------------------------------------------------------ agencies and users
 
@@ -127,7 +131,7 @@ class Accounts:
             try:
                 conn.execute(insert(t.user).values(
                     id=user.id, username=username, display_name=user.display_name, agency_id=agency_id,
-                    roles=",".join(user.roles), password_hash=hasher.hash(password), active=True,
+                    roles=",".join(user.roles), password_hash=self.hasher.hash(password), active=True,
                     must_change_password=False, created_at=now()))
             except IntegrityError:
                 raise InvalidInput(f"username: {username!r} is taken") from None
@@ -170,7 +174,7 @@ class Accounts:
         with self.store.transaction() as conn:
             row = conn.execute(select(t.user).where(t.user.c.username == username)).first()
         try:
-            hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+            self.hasher.verify(row.password_hash if row else self._dummy_hash, password)
         except (VerificationError, InvalidHashError):
             row = None
         if row is None or not row.active:

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from palermo.cases.demo import DEMO_AGENCY, DEMO_CASE, create_demo, needs_demo
 from palermo.cli.cases import agencies_app, audit_app, cases_app, db_app, users_app
 from palermo.cli.law import err, law_app
 from palermo.errors import PalermoError
@@ -29,6 +28,7 @@ def serve(host: Annotated[str | None, typer.Option(help="default PALERMO_HOST or
     """Serve the web UI and the REST API (docs at /api/docs)."""
     import uvicorn
 
+    from palermo.cases.demo import DEMO_AGENCY, DEMO_CASE, create_demo, needs_demo
     from palermo.web import create_app
 
     settings = Settings()

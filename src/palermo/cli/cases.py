@@ -6,20 +6,21 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from palermo.api.app import open_cases
-from palermo.api.cases import draft_of
-from palermo.cases import CaseStore
-from palermo.cases import audit as audit_trail
-from palermo.cases.accounts import AGENCY_KINDS
 from palermo.cli.law import JsonOpt, _emit, err, out
 from palermo.errors import InvalidInput
 from palermo.settings import Settings
+
+if TYPE_CHECKING:
+    from palermo.cases import CaseStore
+
+AGENCY_KINDS = ("police", "prosecution", "central_authority", "fiu", "victim_services", "ngo",
+                "international_organisation")
 
 db_app = typer.Typer(help="The case database: migrations.", no_args_is_help=True)
 agencies_app = typer.Typer(help="Agencies of the deployment.", no_args_is_help=True)
@@ -30,7 +31,16 @@ AsUser = Annotated[str, typer.Option("--as", help="act as this user (their role 
 
 
 def _store() -> CaseStore:
+    # Imported here so that `palermo law ...` and `--help` start without loading the store and FtM.
+    from palermo.api.app import open_cases
+
     return open_cases(Settings())
+
+
+def _draft(data: dict[str, object]) -> object:
+    from palermo.api.cases import draft_of
+
+    return draft_of(data)
 
 
 @db_app.command("upgrade")
@@ -110,9 +120,9 @@ def cases_create(reference: str, title: Annotated[str, typer.Option()], as_user:
                  summary: Annotated[str, typer.Option()] = "") -> None:
     """Open a case owned by the user's agency."""
     cs = _store()
-    draft = draft_of({"reference": reference, "title": title, "summary": summary, "handling": handling,
+    draft = _draft({"reference": reference, "title": title, "summary": summary, "handling": handling,
                       "jurisdictions": jurisdiction or [], "offences": ["core_trafficking"]})
-    case = cs.workspace.create_case(cs.accounts.actor(as_user), draft)
+    case = cs.workspace.create_case(cs.accounts.actor(as_user), draft)  # type: ignore[arg-type]
     out.print(f"case {case.reference} opened ({case.id})")
 
 
@@ -171,4 +181,6 @@ def audit_export(as_user: AsUser, case: Annotated[str | None, typer.Option(help=
     cs = _store()
     actor = cs.accounts.actor(as_user)
     records = cs.workspace.audit_trail(actor, case_id=case, limit=limit)
-    sys.stdout.write(audit_trail.to_csv(records) if fmt == "csv" else json.dumps(records, indent=2) + "\n")
+    from palermo.cases.audit import to_csv
+
+    sys.stdout.write(to_csv(records) if fmt == "csv" else json.dumps(records, indent=2) + "\n")
