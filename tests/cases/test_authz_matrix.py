@@ -1,0 +1,173 @@
+"""The authorisation matrix: every case-workspace API route x every role x own agency / case member agency /
+other agency, on SQLite and PostgreSQL. The expectations are written out here, independently of the policy module:
+a change to either that the other does not share fails this test."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from palermo.settings import Settings
+from palermo.web import create_app
+
+ROLES = ("admin", "investigator", "analyst", "legal_officer", "victim_support", "auditor")
+RELATIONS = ("owner", "member", "outsider")
+AGENCY_OF = {"owner": "gb-police", "member": "pl-police", "outsider": "ro-police"}
+MAY = {
+    "admin": {"case_create", "case_read", "case_edit", "case_share", "entity_write", "note_write",
+              "attachment_write", "users_manage"},
+    "investigator": {"case_create", "case_read", "case_edit", "case_share", "entity_write", "note_write",
+                     "attachment_write", "protected_read"},
+    "analyst": {"case_read", "entity_write", "note_write"},
+    "legal_officer": {"case_read", "case_edit", "note_write", "attachment_write"},
+    "victim_support": {"case_read", "entity_write", "note_write", "protected_read"},
+    "auditor": {"audit_read"},
+}
+PDF = b"%PDF-1.4 test"
+counter = itertools.count()
+
+# (method, path) -> (permission needed or None for any signed-in user, scope, request builder)
+# scope: "case" = on case GB-1 (outsiders get 404), "agency" = not about one case, "owner" = the owning agency only.
+Req = Callable[["World"], dict[str, Any]]
+
+
+def _n() -> int:
+    return next(counter)
+
+
+ROUTES: dict[tuple[str, str], tuple[str | None, str, Req]] = {
+    ("DELETE", "/api/auth/token"): (None, "agency", lambda w: {"params": {"label": "no-such-label"}}),
+    ("GET", "/api/agencies"): (None, "agency", lambda w: {}),
+    ("GET", "/api/users"): ("users_manage", "agency", lambda w: {}),
+    ("POST", "/api/users"): ("users_manage", "agency",
+                             lambda w: {"json": {"username": f"new{_n()}", "roles": ["analyst"]}}),
+    ("GET", "/api/cases"): ("case_read", "agency", lambda w: {}),
+    ("POST", "/api/cases"): ("case_create", "agency", lambda w: {"json": {"reference": f"NEW-{_n()}", "title": "t"}}),
+    ("GET", "/api/cases/{ref}"): ("case_read", "case", lambda w: {}),
+    ("PATCH", "/api/cases/{ref}"): ("case_edit", "case",
+                                    lambda w: {"json": {"version": w.case_version(), "changes": {"summary": "s"}}}),
+    ("POST", "/api/cases/{ref}/members"): ("case_share", "owner",
+                                           lambda w: {"json": {"agency": "pl-police", "access": "write"}}),
+    ("GET", "/api/cases/{ref}/entities"): ("case_read", "case", lambda w: {}),
+    ("POST", "/api/cases/{ref}/entities"): ("entity_write", "case", lambda w: {"json": {"entity": {
+        "id": f"n{_n()}", "schema": "Person", "properties": {"name": ["Someone"]}}}}),
+    ("GET", "/api/cases/{ref}/entities/{entity_id}"): ("case_read", "case", lambda w: {}),
+    ("PUT", "/api/cases/{ref}/entities/{entity_id}"): ("entity_write", "case", lambda w: {"json": {
+        "version": w.entity_version(), "properties": {"name": ["Ana Ionescu"]}}}),
+    ("POST", "/api/cases/{ref}/entities/{entity_id}/roles"): ("entity_write", "case",
+                                                              lambda w: {"json": {"role": "suspect"}}),
+    ("POST", "/api/cases/{ref}/links"): ("entity_write", "case", lambda w: {"json": {
+        "schema": "Associate", "source": "p1", "target": "p2"}}),
+    ("POST", "/api/cases/{ref}/import"): ("entity_write", "case", lambda w: {
+        "content": f'{{"id": "i{_n()}", "schema": "Vehicle", "properties": {{"name": ["van"]}}}}\n',
+        "headers": {"content-type": "application/x-ndjson"}}),
+    ("GET", "/api/cases/{ref}/export"): ("case_read", "case", lambda w: {}),
+    ("GET", "/api/cases/{ref}/notes"): ("case_read", "case", lambda w: {}),
+    ("POST", "/api/cases/{ref}/notes"): ("note_write", "case", lambda w: {"json": {"body": "seen at the station"}}),
+    ("GET", "/api/cases/{ref}/timeline"): ("case_read", "case", lambda w: {}),
+    ("POST", "/api/cases/{ref}/timeline"): ("case_edit", "case",
+                                            lambda w: {"json": {"date": "2024-01-02", "summary": "arrest"}}),
+    ("GET", "/api/cases/{ref}/attachments"): ("case_read", "case", lambda w: {}),
+    ("POST", "/api/cases/{ref}/attachments"): ("attachment_write", "case",
+                                               lambda w: {"files": {"file": ("s.pdf", PDF, "application/pdf")}}),
+    ("GET", "/api/cases/{ref}/attachments/{attachment_id}"): ("case_read", "case", lambda w: {}),
+    ("GET", "/api/search"): ("case_read", "agency", lambda w: {"params": {"q": "Ionescu"}}),
+    ("GET", "/api/audit"): ("audit_read", "agency", lambda w: {}),
+}
+
+
+def expected(role: str, relation: str, needs: str | None, scope: str) -> int | str:
+    """What the policy promises: 'ok' (2xx), 403 or 404."""
+    if scope in ("case", "owner") and relation == "outsider":
+        return 404
+    if needs is not None and needs not in MAY[role]:
+        return 403
+    if scope == "owner" and relation != "owner":
+        return 403
+    return "ok"
+
+
+class World:
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        cs = client.app.state.cases  # type: ignore[attr-defined]
+        for agency, state in (("gb-police", "GB"), ("pl-police", "PL"), ("ro-police", "RO")):
+            cs.accounts.add_agency(agency, f"Police {state}", state, "police")
+        self.tokens: dict[tuple[str, str], str] = {}
+        for role, relation in itertools.product(ROLES, RELATIONS):
+            name = f"{relation}_{role}"
+            cs.accounts.add_user(name, AGENCY_OF[relation], [role], password="correct horse battery")
+            self.tokens[(role, relation)] = cs.accounts.issue_token(cs.accounts.actor(name), "matrix")
+        self.boss = {"authorization": f"Bearer {self.tokens[('investigator', 'owner')]}"}
+        ok = client.post("/api/cases", headers=self.boss, json={"reference": "GB-1", "title": "Case one",
+                                                                 "handling": "agencies"})
+        assert ok.status_code == 201, ok.text
+        for eid in ("p1", "p2"):
+            client.post("/api/cases/GB-1/entities", headers=self.boss, json={"entity": {
+                "id": eid, "schema": "Person", "properties": {"name": [f"Ana Ionescu {eid}"]}}})
+        assert client.post("/api/cases/GB-1/members", headers=self.boss,
+                           json={"agency": "pl-police", "access": "write"}).status_code == 201
+        self.attachment = client.post("/api/cases/GB-1/attachments", headers=self.boss,
+                                      files={"file": ("a.pdf", PDF, "application/pdf")}).json()["id"]
+
+    def case_version(self) -> int:
+        return int(self.client.get("/api/cases/GB-1", headers=self.boss).json()["version"])
+
+    def entity_version(self) -> int:
+        return int(self.client.get("/api/cases/GB-1/entities/p1", headers=self.boss).json()["version"])
+
+
+@pytest.fixture
+def world(tmp_path: Path, database_url: str | None) -> Iterator[World]:
+    from .conftest import FAST_HASHER, open_case_store
+
+    cs = open_case_store(tmp_path, url=database_url, hasher=FAST_HASHER)
+    app = create_app(Settings(data_dir=tmp_path, database_url=database_url or ""), cs)
+    with TestClient(app) as client:
+        yield World(client)
+    cs.store.dispose()
+
+
+def test_every_api_route_is_in_the_matrix(tmp_path: Path) -> None:
+    app = create_app(Settings(data_dir=tmp_path))
+    routes = {(method.upper(), path) for path, item in app.openapi()["paths"].items()
+              if not path.startswith("/api/law/") for method in item}
+    assert len(routes) > 20
+    public = {("POST", "/api/auth/token")}
+    assert routes - public == set(ROUTES), "a new API route needs a row in the authorisation matrix"
+
+
+def test_authorisation_matrix(world: World) -> None:
+    failures = []
+    checked = 0
+    for (method, template), (needs, scope, build) in ROUTES.items():
+        path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment)
+        for role, relation in itertools.product(ROLES, RELATIONS):
+            want = expected(role, relation, needs, scope)
+            headers = {"authorization": f"Bearer {world.tokens[(role, relation)]}"}
+            kwargs = build(world)
+            headers.update(kwargs.pop("headers", {}))
+            got = world.client.request(method, path, headers=headers, **kwargs)
+            checked += 1
+            good = 200 <= got.status_code < 300 if want == "ok" else got.status_code == want
+            if not good:
+                failures.append(f"{method} {template} as {role}/{relation}: want {want}, got {got.status_code} "
+                                f"{got.text[:120]}")
+            if want == 404 or (template == "/api/search" and relation == "outsider"):
+                assert "Ionescu" not in got.text, f"{method} {template} leaked case data to {role}/{relation}"
+    assert not failures, f"{len(failures)} of {checked} cells differ:\n" + "\n".join(failures)
+    assert checked == len(ROUTES) * len(ROLES) * len(RELATIONS)
+
+
+def test_no_token_no_access(world: World) -> None:
+    for method, template in ROUTES:
+        path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment)
+        got = world.client.request(method, path)
+        assert got.status_code == 401 and got.headers["www-authenticate"] == "Bearer", (method, template)
+    bad = world.client.get("/api/cases", headers={"authorization": "Bearer plm_forged"})
+    assert bad.status_code == 403
