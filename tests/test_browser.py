@@ -1,4 +1,4 @@
-"""A legal officer opens the web UI in a real browser, fills the conduct form and sees the verdict."""
+"""The web UI in a real browser: a legal officer assesses a conduct; an investigator logs in, builds a case."""
 
 from __future__ import annotations
 
@@ -25,17 +25,25 @@ def _require_browser() -> None:
         pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
 
 
+DEMO: dict[str, str] = {}
+
+
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _require_browser()
     import uvicorn
 
+    from palermo.cases.demo import create_demo
+    from palermo.settings import Settings
     from palermo.web import create_app
+
+    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("browser")))
+    DEMO["username"], DEMO["password"] = create_demo(app.state.cases)
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -90,3 +98,43 @@ def test_compare_heat_map_renders(server, page):
     assert page.locator("#heatmap td.cell").count() > 30
     page.goto(server + "/")
     assert page.locator("text=Germany").count() >= 1
+
+
+def test_log_in_create_a_case_add_and_link_a_person_and_a_phone(server, page):
+    page.goto(server + "/cases")
+    assert "/login" in page.url
+    page.fill("input[name=username]", DEMO["username"])
+    page.fill("input[name=password]", DEMO["password"])
+    page.click("button[type=submit]")
+    assert page.url.endswith("/cases")
+    assert page.locator("text=DEMO-FORT-2019").count() == 1  # the demo workspace is populated
+
+    page.fill("input[name=reference]", "UI-2026-1")
+    page.fill("input[name=title]", "Nail bar referral")
+    page.fill("input[name=jurisdictions]", "GB, VN")
+    page.click("text=Open case")
+    assert "/cases/UI-2026-1" in page.url
+
+    form = page.locator("#add-entity")
+    form.locator("select[name=kind]").select_option("Person")
+    form.locator("input[name=value]").fill("Tran Van Minh")
+    form.locator("input[name=country]").fill("vn")
+    form.locator("select[name=role]").select_option("suspect")
+    form.locator("button").click()
+    form = page.locator("#add-entity")
+    form.locator("select[name=kind]").select_option("Phone")
+    form.locator("input[name=value]").fill("+44 20 7946 0321")
+    form.locator("button").click()
+
+    link = page.locator("#add-link")
+    link.locator("select[name=source]").select_option(label="Tran Van Minh (Person)")
+    link.locator("select[name=relation]").select_option("UnknownLink")
+    link.locator("select[name=target]").select_option(label="+442079460321 (UserAccount)")
+    link.locator("input[name=description]").fill("uses phone")
+    link.locator("button").click()
+
+    table = page.locator("#entity-table").inner_text()
+    assert "Tran Van Minh" in table and "+442079460321" in table and "UnknownLink" in table and "suspect" in table
+    page.click("#entity-table >> text=Tran Van Minh")
+    related = page.locator("#related").inner_text()
+    assert "uses phone" in related or "+442079460321" in related

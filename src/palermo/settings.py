@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -28,6 +29,11 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
     """Mark session cookies Secure (set when served over HTTPS)."""
     session_hours: int = 12
+
+    def case_store_options(self) -> dict[str, Any]:
+        """Keyword arguments of `palermo.cases.open_case_store` for these settings."""
+        return {"url": self.database_url or None, "secret": self.secret_key or None,
+                "max_upload": self.max_upload_bytes, "app_role": self.database_role or None}
 
     @property
     def profile_dirs(self) -> list[Path]:

@@ -15,8 +15,6 @@ from palermo.cases.search import search
 from palermo.errors import InvalidInput, NotFound, NotPermitted, VerificationFailed
 from palermo.model import CaseDraft
 
-from .conftest import PERSON
-
 
 def count(cs: CaseStore, table: t.Table) -> int:  # type: ignore[name-defined]
     with cs.store.engine.connect() as conn:
@@ -92,7 +90,7 @@ def test_two_editors_never_silently_overwrite_each_other(cs: CaseStore, world: d
     ws = cs.workspace
     loaded = ws.entity(world["gb_inv"], "GB-1", "p1")
     ws.update_entity(world["gb_inv"], "GB-1", "p1", loaded.version, {"name": ["Ana Ionescu"], "alias": ["A"]})
-    with pytest.raises(VerificationFailed, match="changed by someone else.*now version 2"):
+    with pytest.raises(VerificationFailed, match=r"changed by someone else.*now version 2"):
         ws.update_entity(world["gb_analyst"], "GB-1", "p1", loaded.version, {"name": ["Overwritten"]})
     assert ws.entity(world["gb_inv"], "GB-1", "p1").properties["alias"] == ["A"]
     case = ws.case(world["gb_inv"], "GB-1")

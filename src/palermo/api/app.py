@@ -36,8 +36,7 @@ def _validation(exc: RequestValidationError) -> InvalidInput:
 
 def open_cases(settings: Settings) -> CaseStore:
     """The case store the settings name (migrated to the newest schema)."""
-    return open_case_store(settings.data_dir, url=settings.database_url or None, secret=settings.secret_key or None,
-                           max_upload=settings.max_upload_bytes, app_role=settings.database_role or None)
+    return open_case_store(settings.data_dir, **settings.case_store_options())
 
 
 def create_api(settings: Settings | None = None, case_store: CaseStore | None = None) -> FastAPI:

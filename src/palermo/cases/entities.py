@@ -70,6 +70,19 @@ def parse_lines(lines: Iterable[str], source: str) -> Iterator[EntityProxy]:
             raise InvalidInput(f"{source}:{number}: {exc}") from None
 
 
+CAPTION = {"UserAccount": ("username", "phone", "email", "name")}
+"""Where FtM's own caption would name the service rather than the account, what to show instead, in order."""
+
+
+def caption(proxy: EntityProxy) -> str:
+    """The name shown for an entity: FtM's caption, or for a phone or e-mail account its number or address."""
+    for prop in CAPTION.get(proxy.schema.name, ()):
+        value = proxy.first(prop)
+        if value:
+            return value
+    return proxy.caption
+
+
 def countries(proxy: EntityProxy) -> str:
     """The entity's country codes, space-separated, for filtering."""
     return " ".join(sorted(proxy.get_type_values(registry.country)))[:200]
@@ -79,7 +92,7 @@ def search_text(proxy: EntityProxy) -> str:
     """What full-text search finds an entity by: its names, identifiers, phones, emails, addresses."""
     types = (registry.name, registry.identifier, registry.phone, registry.email, registry.address)
     values = [v for kind in types for v in proxy.get_type_values(kind)]
-    return " ".join([proxy.caption, *values])
+    return " ".join([caption(proxy), *values])
 
 
 def merge(stored: dict[str, list[str]], incoming: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -409,7 +409,7 @@ class Workspace:
     def _values(self, conn: Connection, case_row: Row[Any], proxy: EntityProxy, *, sealed: bool) -> dict[str, Any]:
         properties = proxy.to_dict()["properties"]
         if not sealed:
-            return {"caption": proxy.caption[:500], "properties": properties, "countries": ftm.countries(proxy),
+            return {"caption": ftm.caption(proxy)[:500], "properties": properties, "countries": ftm.countries(proxy),
                     "sealed": None}
         key = self._agency_key(conn, case_row)
         return {"caption": self.keyring.pseudonym(key, proxy.id or ""), "properties": {}, "countries": "",

@@ -32,13 +32,14 @@ AsUser = Annotated[str, typer.Option("--as", help="act as this user (their role 
 
 def _store() -> CaseStore:
     # Imported here so that `palermo law ...` and `--help` start without loading the store and FtM.
-    from palermo.api.app import open_cases
+    from palermo.cases import open_case_store
 
-    return open_cases(Settings())
+    settings = Settings()
+    return open_case_store(settings.data_dir, **settings.case_store_options())
 
 
 def _draft(data: dict[str, object]) -> object:
-    from palermo.api.cases import draft_of
+    from palermo.api.cases import draft_of  # the API's validation, so both refuse the same drafts
 
     return draft_of(data)
 

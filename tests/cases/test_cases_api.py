@@ -1,0 +1,120 @@
+"""The case API and pages: bad input is a clear 422 and leaves the database unchanged; pagination; CSRF."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from palermo.cases import CaseStore
+from palermo.settings import Settings
+from palermo.web import create_app
+
+from .conftest import FAST_HASHER, open_case_store
+
+
+@pytest.fixture
+def api(tmp_path: Path, database_url: str | None) -> Iterator[tuple[TestClient, dict[str, str], CaseStore]]:
+    cs = open_case_store(tmp_path, url=database_url, hasher=FAST_HASHER, max_upload=4096)
+    cs.accounts.add_agency("gb-police", "Police GB", "GB", "police")
+    cs.accounts.add_user("inv", "gb-police", "investigator", password="correct horse battery")
+    app = create_app(Settings(data_dir=tmp_path, database_url=database_url or ""), cs)
+    with TestClient(app) as client:
+        token = client.post("/api/auth/token", json={"username": "inv", "password": "correct horse battery"})
+        headers = {"authorization": f"Bearer {token.json()['token']}"}
+        assert client.post("/api/cases", headers=headers, json={"reference": "GB-1", "title": "one"}).status_code == 201
+        yield client, headers, cs
+    cs.store.dispose()
+
+
+def state(client: TestClient, headers: dict[str, str]) -> tuple[int, int, int]:
+    cases = client.get("/api/cases", headers=headers).json()["items"]
+    entities = client.get("/api/cases/GB-1/entities", headers=headers).json()["total"]
+    files = client.get("/api/cases/GB-1/attachments", headers=headers).json()
+    return len(cases), entities, len(files)
+
+
+def test_bad_input_is_422_and_changes_nothing(api: tuple[TestClient, dict[str, str], CaseStore]) -> None:
+    client, h, _ = api
+    before = state(client, h)
+    bad = [
+        ("POST", "/api/cases", {"json": {"reference": "GB-1", "title": "dup"}}, "reference: a case 'GB-1' already exists"),
+        ("POST", "/api/cases", {"json": {"reference": "X", "title": "t", "jurisdictions": ["Britain"]}}, "jurisdictions"),
+        ("POST", "/api/cases", {"json": {"reference": "X", "title": "t", "offences": ["theft"]}}, "offences: unknown"),
+        ("POST", "/api/cases/GB-1/entities", {"json": {"entity": {"id": "a", "schema": "Unicorn"}}},
+         "schema: unknown FtM schema 'Unicorn'"),
+        ("POST", "/api/cases/GB-1/entities", {"json": {"entity": {"id": "a", "schema": "Person",
+                                                                  "properties": {"phone": ["call me"]}}}},
+         "properties.phone"),
+        ("POST", "/api/cases/GB-1/import", {"content": '{"id": "a", "schema": "Person"}\n{"id": "b"}\n',
+                                            "headers": {"content-type": "application/x-ndjson"}},
+         "api upload:2: schema: unknown FtM schema"),
+        ("POST", "/api/cases/GB-1/import", {"content": "name,phone\n", "headers": {"content-type": "text/csv"}},
+         "content-type: 'text/csv' is not FtM JSON lines"),
+        ("POST", "/api/cases/GB-1/import", {"content": "x" * 5000, "headers": {"content-type": "application/x-ndjson"}},
+         "over the upload limit"),
+        ("POST", "/api/cases/GB-1/attachments", {"files": {"file": ("big.txt", b"x" * 5000, "text/plain")}},
+         "over the upload limit of 4,096 bytes"),
+        ("POST", "/api/cases/GB-1/attachments", {"files": {"file": ("x.html", b"<script>", "text/html")}},
+         "content type 'text/html' is not accepted"),
+        ("POST", "/api/cases/GB-1/links", {"json": {"schema": "Associate", "source": "a", "target": "b"}},
+         "source: case 'GB-1' has no entity 'a'"),
+        ("GET", "/api/cases/GB-1/entities?limit=100000", {}, "limit"),
+    ]
+    for method, path, kwargs, message in bad:
+        headers = {**h, **kwargs.pop("headers", {})}  # type: ignore[dict-item]
+        got = client.request(method, path, headers=headers, **kwargs)
+        assert got.status_code == 422, (path, got.text)
+        assert got.headers["content-type"] == "application/problem+json"
+        assert message in got.json()["detail"], (message, got.json())
+    assert state(client, h) == before
+
+
+def test_entities_are_paged_and_filtered(api: tuple[TestClient, dict[str, str], CaseStore]) -> None:
+    client, h, _ = api
+    lines = "".join(json.dumps({"id": f"p{i:02}", "schema": "Person", "properties": {
+        "name": [f"Person {i:02}"], "country": ["ro" if i % 2 else "pl"]}}) + "\n" for i in range(30))
+    lines += json.dumps({"id": "c1", "schema": "Company", "properties": {"name": ["Firm"]}}) + "\n"
+    report = client.post("/api/cases/GB-1/import", headers={**h, "content-type": "application/x-ndjson"},
+                         content=lines).json()
+    assert report == {"case_reference": "GB-1", "read": 31, "created": 31, "merged": 0}
+    page = client.get("/api/cases/GB-1/entities?schema=Person&limit=10&offset=10", headers=h).json()
+    assert page["total"] == 30 and [e["id"] for e in page["items"]] == [f"p{i:02}" for i in range(10, 20)]
+    assert client.get("/api/cases/GB-1/entities?country=ro", headers=h).json()["total"] == 15
+    client.post("/api/cases/GB-1/entities/c1/roles", headers=h, json={"role": "suspect"})
+    assert [e["id"] for e in client.get("/api/cases/GB-1/entities?role=suspect", headers=h).json()["items"]] == ["c1"]
+    exported = client.get("/api/cases/GB-1/export", headers=h).text.splitlines()
+    assert len(exported) == 31 and json.loads(exported[0])["schema"] in ("Person", "Company")
+
+
+def test_conflicting_edit_is_409(api: tuple[TestClient, dict[str, str], CaseStore]) -> None:
+    client, h, _ = api
+    client.post("/api/cases/GB-1/entities", headers=h, json={"entity": {"id": "p", "schema": "Person",
+                                                                        "properties": {"name": ["A"]}}})
+    first = client.put("/api/cases/GB-1/entities/p", headers=h, json={"version": 1, "properties": {"name": ["B"]}})
+    second = client.put("/api/cases/GB-1/entities/p", headers=h, json={"version": 1, "properties": {"name": ["C"]}})
+    assert first.status_code == 200 and second.status_code == 409
+    assert "changed by someone else" in second.json()["detail"]
+
+
+def test_pages_need_login_and_forms_need_the_csrf_token(api: tuple[TestClient, dict[str, str], CaseStore]) -> None:
+    client, _, _ = api
+    assert client.get("/cases", follow_redirects=False).headers["location"] == "/login?next=/cases"
+    assert client.post("/login", data={"username": "inv", "password": "nope nope nope"}).status_code == 403
+    login = client.post("/login", data={"username": "inv", "password": "correct horse battery"},
+                        follow_redirects=False)
+    cookie = login.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    page = client.get("/cases/GB-1")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert page.status_code == 200 and csrf
+    forged = client.post("/cases/GB-1/notes", data={"body": "forged"}, follow_redirects=False)
+    assert forged.status_code == 403
+    posted = client.post("/cases/GB-1/notes", data={"body": "genuine", "csrf": csrf.group(1)}, follow_redirects=False)
+    assert posted.status_code == 303
+    notes = client.get("/cases/GB-1").text
+    assert "genuine" in notes and "forged" not in notes
