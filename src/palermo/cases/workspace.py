@@ -426,9 +426,8 @@ class Workspace:
                          "updated_by": actor.user_id, "updated_at": stamp})
             docs.append({"case_id": case_row.id, "kind": "entity", "ref": proxy.id,
                          "body": values["caption"] if sealed else ftm.search_text(proxy)})
-        if rows:
-            conn.execute(insert(t.entity), rows)
-            conn.execute(insert(t.search_doc), docs)
+        self.store.bulk_insert(conn, t.entity, rows)
+        self.store.bulk_insert(conn, t.search_doc, docs)
 
     def _reindex(self, conn: Connection, case_id: str, entity_id: str, caption: str, proxy: EntityProxy, *,
                  sealed: bool) -> None:

@@ -192,6 +192,16 @@ def _postgresql() -> None:
              WHERE agency_id = current_setting('palermo.agency', true)
                 OR user_id = current_setting('palermo.user', true)
         $$""")
+    # The same rule for one case, for checking inserted rows: a point lookup instead of the full list.
+    op.execute("""
+        CREATE FUNCTION palermo_case_visible(cid text) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
+        SET search_path FROM CURRENT AS $$
+          SELECT EXISTS (SELECT 1 FROM case_file
+                          WHERE id = cid AND owner_agency_id = current_setting('palermo.agency', true))
+              OR EXISTS (SELECT 1 FROM case_member
+                          WHERE case_id = cid AND (agency_id = current_setting('palermo.agency', true)
+                                                   OR user_id = current_setting('palermo.user', true)))
+        $$""")
     op.execute(f"""
         DO $$ BEGIN
           IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN CREATE ROLE {APP_ROLE} NOLOGIN;
@@ -201,7 +211,7 @@ def _postgresql() -> None:
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {_schema()} TO {APP_ROLE}")
     op.execute(f"REVOKE UPDATE, DELETE ON audit_record FROM {APP_ROLE}")
     op.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {_schema()} TO {APP_ROLE}")
-    op.execute(f"GRANT EXECUTE ON FUNCTION palermo_visible_cases() TO {APP_ROLE}")
+    op.execute(f"GRANT EXECUTE ON FUNCTION palermo_visible_cases(), palermo_case_visible(text) TO {APP_ROLE}")
     visible = "(SELECT palermo_visible_cases())"  # a hashed subplan: evaluated once per query
     for table in CASE_TABLES:
         key = "id" if table == "case_file" else "case_id"
@@ -214,7 +224,9 @@ def _postgresql() -> None:
             op.execute("CREATE POLICY case_file_insert ON case_file FOR INSERT "
                        "WITH CHECK (owner_agency_id = current_setting('palermo.agency', true))")
         else:
-            op.execute(f"CREATE POLICY {table}_visible ON {table} USING ({key} IN {visible})")
+            for verb in ("SELECT", "UPDATE", "DELETE"):
+                op.execute(f"CREATE POLICY {table}_{verb.lower()} ON {table} FOR {verb} USING ({key} IN {visible})")
+            op.execute(f"CREATE POLICY {table}_insert ON {table} FOR INSERT WITH CHECK (palermo_case_visible({key}))")
 
 
 def _schema() -> str:
@@ -225,6 +237,7 @@ def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS palermo_visible_cases() CASCADE")
+        op.execute("DROP FUNCTION IF EXISTS palermo_case_visible(text) CASCADE")
     for table in ("search_doc", "audit_record", "case_attachment", "case_event", "case_note", "case_party",
                   "entity", "case_member", "case_file", "web_session", "api_token", "app_user", "agency"):
         op.drop_table(table)
