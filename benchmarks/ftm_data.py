@@ -34,8 +34,7 @@ def entities(n: int, seed: int = 7) -> Iterator[dict[str, object]]:
                 "payer": [f"company-{block}"], "beneficiary": [people[1]], "amount": [str(rng.randint(50, 900))],
                 "currency": ["GBP"], "date": [f"2015-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"]}},
         ]
-        for item in kinds[: n - block]:
-            yield item
+        yield from kinds[: n - block]
 
 
 def jsonl(n: int, seed: int = 7) -> list[str]:

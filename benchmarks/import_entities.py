@@ -25,12 +25,12 @@ from rich.table import Table
 from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).parent))
-from ftm_data import jsonl  # noqa: E402
+from ftm_data import jsonl
 
-from palermo.cases import CaseStore, open_case_store  # noqa: E402
-from palermo.cases import entities as ftm  # noqa: E402
-from palermo.cases import tables as t  # noqa: E402
-from palermo.model import CaseDraft  # noqa: E402
+from palermo.cases import CaseStore, open_case_store
+from palermo.cases import entities as ftm
+from palermo.cases import tables as t
+from palermo.model import CaseDraft
 
 RESULTS = Path(__file__).parent / "results"
 console = Console(stderr=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -76,11 +76,12 @@ class Store:
         """One transaction; on PostgreSQL it runs as the application role with the actor's agency and user set,
         so row-level security applies even to SQL this code did not mean to write."""
         with self.engine.begin() as conn:
-            if self.app_role:
-                conn.execute(text(f'SET LOCAL ROLE "{self.app_role}"'))
-            if self.postgresql:
-                conn.execute(select(func.set_config("palermo.agency", actor.agency_id if actor else "", True),
-                                    func.set_config("palermo.user", actor.user_id if actor else "", True)))
+            if self.postgresql:  # one round trip: set_config('role', ...) is SET LOCAL ROLE
+                settings = [func.set_config("palermo.agency", actor.agency_id if actor else "", True),
+                            func.set_config("palermo.user", actor.user_id if actor else "", True)]
+                if self.app_role:
+                    settings.append(func.set_config("role", self.app_role, True))
+                conn.execute(select(*settings))
             yield conn
 
     def bulk_insert(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -105,6 +105,7 @@ def upgrade() -> None:
         *_who("updated"),
     )
     op.create_index("ix_entity_case_schema", "entity", ["case_id", "schema"])
+    op.create_index("ix_entity_case_caption", "entity", ["case_id", "caption", "id"])  # the entity pages' order
     op.create_table(
         "case_party",
         sa.Column("case_id", sa.String(32), primary_key=True),

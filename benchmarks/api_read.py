@@ -1,0 +1,138 @@
+"""Benchmark: API read throughput of a case's entity pages (50 entities per page) under 50 concurrent clients,
+next to a bare FastAPI endpoint serving a page of the same size, in the same run on the same machine.
+
+    .venv/bin/python benchmarks/api_read.py [--entities 10000] [--seconds 15] [--postgres URL]
+
+Load generator: wrk (Debian package `wrk`), 2 threads, 50 connections, on loopback; both servers are one uvicorn
+worker. Writes benchmarks/results/api_read.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).parent))
+from ftm_data import jsonl
+from import_entities import fresh_postgres, setup
+
+HERE = Path(__file__).parent
+RESULTS = HERE / "results"
+console = Console(stderr=True)
+PATH = "/api/cases/BENCH-1/entities?limit=50&offset={offset}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(app: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    factory = ["--factory"] if app.endswith("create_app") else []
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", app, *factory, "--host", "127.0.0.1", "--port",
+                             str(port), "--log-level", "warning", "--no-access-log"],
+                            env={**os.environ, **env}, cwd=HERE)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(base + "/docs", timeout=1)
+            return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{app} did not start")
+
+
+def load(url: str, token: str, seconds: int) -> dict[str, float]:
+    """Run wrk against one URL; requests/s and latency percentiles in ms."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("install Debian's wrk: apt-get install wrk")
+    out = subprocess.run(["wrk", "-t2", "-c50", f"-d{seconds}s", "--latency", "-H", f"Authorization: Bearer {token}",
+                          url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    pct = {p: _ms(re.search(rf"\s{p}%\s+([\d.]+\w+)", out).group(1)) for p in ("50", "99")}  # type: ignore[union-attr]
+    return {"requests_per_s": rps, "p50_ms": pct["50"], "p99_ms": pct["99"],
+            "non_2xx": int(errors.group(1)) if errors else 0}
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]
+    return round(float(number) * {"us": 0.001, "ms": 1, "s": 1000}[unit], 2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--entities", type=int, default=10_000)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    results = []
+    lines = jsonl(args.entities)
+    for backend in ("sqlite", "postgresql"):
+        with tempfile.TemporaryDirectory() as tmp:
+            url = None if backend == "sqlite" else fresh_postgres(args.postgres, "palermo_bench_api")
+            cs, actor = setup(Path(tmp), url)
+            cs.workspace.import_entities(actor, "BENCH-1", lines, source="bench.jsonl")  # type: ignore[arg-type]
+            token = cs.accounts.issue_token(actor, "bench")  # type: ignore[arg-type]
+            if url:  # the statistics autovacuum would gather within a minute of a bulk import in steady state
+                with cs.store.engine.begin() as conn:
+                    conn.exec_driver_sql("ANALYZE")
+            cs.store.dispose()
+            env = {"PALERMO_DATA_DIR": tmp, "PALERMO_DATABASE_URL": url or ""}
+            proc, base = serve("palermo.web:create_app", env)
+            try:
+                for offset in (0, args.entities // 2):
+                    page = httpx.get(base + PATH.format(offset=offset), headers={"authorization": f"Bearer {token}"})
+                    assert page.status_code == 200 and len(page.json()["items"]) == 50, page.text[:200]
+                    console.print(f"{backend}: loading offset {offset} for {args.seconds}s")
+                    results.append({"server": f"palermo ({backend})", "offset": offset, "bytes": len(page.content),
+                                    **load(base + PATH.format(offset=offset), token, args.seconds)})
+                sample = Path(tmp) / "page.json"
+                sample.write_bytes(page.content)
+            finally:
+                proc.terminate()
+                proc.wait(10)
+            if backend == "sqlite":
+                proc, base = serve("bare_app:app", {"BARE_PAGE": str(sample)})
+                try:
+                    console.print(f"bare FastAPI: loading for {args.seconds}s")
+                    results.append({"server": "bare FastAPI (same page, no auth/DB)", "offset": 0,
+                                    "bytes": len(httpx.get(base + PATH.format(offset=0)).content),
+                                    **load(base + PATH.format(offset=0), "none", args.seconds)})
+                finally:
+                    proc.terminate()
+                    proc.wait(10)
+    bare = next(r for r in results if r["server"].startswith("bare"))
+    table = Table("server", "offset", "bytes", "requests/s", "p50 ms", "p99 ms", "non-2xx", "vs bare")
+    for r in results:
+        table.add_row(r["server"], str(r["offset"]), f"{r['bytes']:,}", f"{r['requests_per_s']:,.0f}",
+                      str(r["p50_ms"]), str(r["p99_ms"]), str(r["non_2xx"]),
+                      f"{r['requests_per_s'] / bare['requests_per_s']:.2f}")
+    Console().print(table)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "api_read.json").write_text(json.dumps({
+        "when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": platform.platform(),
+        "cpus": os.cpu_count(), "load": "wrk -t2 -c50 --latency, loopback, same machine as the server",
+        "entities_in_case": args.entities, "results": results}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
