@@ -9,11 +9,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from palermo.errors import InvalidInput
 
 Verified = bool | Literal["partial"]
 StateCode = str
 STATE_PATTERN = r"^[A-Z]{2}(-[A-Z0-9]{1,8})?$"
+
+
+def invalid(exc: ValidationError, prefix: str = "") -> InvalidInput:
+    """A pydantic validation error as InvalidInput naming the first bad field."""
+    first = exc.errors()[0]
+    loc = ".".join(str(p) for p in (prefix, *first["loc"]) if p != "")
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return InvalidInput(f"{loc}: {message}" if loc else message)
 
 
 class Frozen(BaseModel):
@@ -188,10 +198,10 @@ class Note(Frozen):
 
 
 class TimelineEvent(Frozen):
-    """A dated event on a case's timeline."""
+    """A dated event on a case's timeline (a year, a month or a day)."""
 
-    date: str
-    summary: str
+    date: str = Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", description="YYYY, YYYY-MM or YYYY-MM-DD")
+    summary: str = Field(min_length=1, max_length=2000)
     entity_ids: list[str] = []
     source: Literal["event", "entity"] = "event"
 

@@ -64,6 +64,10 @@ def test_bad_input_is_422_and_changes_nothing(api: tuple[TestClient, dict[str, s
         ("POST", "/api/cases/GB-1/links", {"json": {"schema": "Associate", "source": "a", "target": "b"}},
          "source: case 'GB-1' has no entity 'a'"),
         ("GET", "/api/cases/GB-1/entities?limit=100000", {}, "limit"),
+        ("PATCH", "/api/cases/GB-1", {"json": {"version": 1, "changes": {"jurisdictions": ["Narnia"]}}},
+         "changes: jurisdictions: 'Narnia' is not an ISO 3166 code"),
+        ("PATCH", "/api/cases/GB-1", {"json": {"version": 1, "changes": {"reference": "NEW"}}}, "cannot be changed"),
+        ("POST", "/api/cases/GB-1/timeline", {"json": {"date": "last week", "summary": "x"}}, "date"),
     ]
     for method, path, kwargs, message in bad:
         headers = {**h, **kwargs.pop("headers", {})}  # type: ignore[dict-item]
@@ -102,7 +106,7 @@ def test_conflicting_edit_is_409(api: tuple[TestClient, dict[str, str], CaseStor
 
 
 def test_pages_need_login_and_forms_need_the_csrf_token(api: tuple[TestClient, dict[str, str], CaseStore]) -> None:
-    client, _, _ = api
+    client, _, cs = api
     assert client.get("/cases", follow_redirects=False).headers["location"] == "/login?next=/cases"
     assert client.post("/login", data={"username": "inv", "password": "nope nope nope"}).status_code == 403
     login = client.post("/login", data={"username": "inv", "password": "correct horse battery"},
@@ -118,3 +122,17 @@ def test_pages_need_login_and_forms_need_the_csrf_token(api: tuple[TestClient, d
     assert posted.status_code == 303
     notes = client.get("/cases/GB-1").text
     assert "genuine" in notes and "forged" not in notes
+    bad_date = client.post("/cases/GB-1/events", data={"date": "soon", "summary": "x", "csrf": csrf.group(1)})
+    assert bad_date.status_code == 422 and "YYYY-MM-DD" in bad_date.text
+
+    cs.accounts.add_agency("pl-police", "Police PL", "PL", "police")
+    cs.accounts.add_user("pl_inv", "pl-police", "investigator", password="correct horse battery")
+    shared = client.post("/cases/GB-1/members", data={"target": "pl_inv", "access": "write", "csrf": csrf.group(1)},
+                         follow_redirects=False)
+    assert shared.status_code == 303 and cs.workspace.case(cs.accounts.actor("pl_inv"), "GB-1").access == "write"
+    client.post("/cases/GB-1/entities", data={"kind": "Person", "value": "Lena", "csrf": csrf.group(1)})
+    lena = next(e for e in cs.workspace.entities(cs.accounts.actor("inv"), "GB-1")[0] if e.caption == "Lena")
+    client.post(f"/cases/GB-1/entities/{lena.id}/roles", data={"role": "victim", "csrf": csrf.group(1)})
+    sealed = client.get(f"/cases/GB-1/entities/{lena.id}").text
+    assert "Protected person" in sealed and "Lena" not in sealed
+    assert "Lena" in client.get(f"/cases/GB-1/entities/{lena.id}?reason=safeguarding+referral").text

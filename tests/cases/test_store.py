@@ -235,3 +235,15 @@ def test_cli_and_workspace_agree_on_agency_kinds() -> None:
     from palermo.cli.cases import AGENCY_KINDS as CLI_KINDS
 
     assert CLI_KINDS == AGENCY_KINDS
+
+
+def test_linked_lists_what_refers_to_an_entity(cs: CaseStore, world: dict[str, Actor]) -> None:
+    ws = cs.workspace
+    ws.add_entity(world["gb_inv"], "GB-1", {"id": "phone-1", "schema": "UserAccount",
+                                             "properties": {"phone": ["+442079460123"], "service": ["phone"]}})
+    ws.add_entity(world["gb_inv"], "GB-1", {"id": "p1x", "schema": "Person", "properties": {"name": ["Decoy"]}})
+    link = ws.link(world["gb_inv"], "GB-1", "UnknownLink", "p1", "phone-1", {"role": ["uses phone"]})
+    related, captions = ws.linked(world["gb_inv"], "GB-1", "p1")
+    assert [e.id for e in related] == [link.id]  # 'p1x' and 'phone-1' do not refer to p1
+    assert captions["phone-1"] == "+442079460123" and captions["p1"] == "Ana Ionescu"
+    assert ws.linked(world["gb_inv"], "GB-1", "phone-1")[0][0].id == link.id

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -11,6 +13,8 @@ from palermo.cases import CaseStore, open_case_store
 from palermo.errors import InvalidInput, PalermoError
 from palermo.law import load_library
 from palermo.settings import Settings
+
+log = logging.getLogger("palermo.api")
 
 
 def problem(error: PalermoError, instance: str) -> JSONResponse:
@@ -57,6 +61,12 @@ def create_api(settings: Settings | None = None, case_store: CaseStore | None = 
     @app.exception_handler(RequestValidationError)
     async def _request_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         return problem(_validation(exc), request.url.path)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Never echo the exception: it may hold personal data. The log gets its type only.
+        log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        return problem(PalermoError("internal error; it has been logged without its data"), request.url.path)
 
     app.include_router(law.router)
     app.include_router(cases.router)

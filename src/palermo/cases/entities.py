@@ -14,7 +14,8 @@ from followthemoney.proxy import EntityProxy
 
 from palermo.errors import InvalidInput
 
-ENTITY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
+ENTITY_ID = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,198}[A-Za-z0-9])?$")
+"""FtM's own entity-ID rule (letters, digits, '.', '-'), capped at 200 characters for the store."""
 CASE_ROLES = ("suspect", "victim", "witness", "associate")
 LINK_SCHEMATA = ("UnknownLink", "Associate", "Family", "Employment", "Ownership", "Directorship", "Membership",
                  "Occupancy", "Representation")
@@ -31,7 +32,7 @@ def validate(data: Any) -> EntityProxy:
         raise InvalidInput(f"{sorted(extra)[0]}: not a field of an FtM entity")
     entity_id = data.get("id")
     if not isinstance(entity_id, str) or not ENTITY_ID.match(entity_id):
-        raise InvalidInput("id: must be 1-200 letters, digits or '._:-', starting with a letter or digit")
+        raise InvalidInput("id: must be 1-200 letters, digits, '.' or '-', starting and ending with a letter or digit")
     schema = model.get(data.get("schema") or "")
     if schema is None:
         raise InvalidInput(f"schema: unknown FtM schema {data.get('schema')!r}")

@@ -41,10 +41,12 @@ class Store:
     def __init__(self, url: str, *, app_role: str | None = APP_ROLE) -> None:
         self.url = url
         if url.startswith("sqlite"):
-            self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            # hide_parameters: SQL errors and logs never carry the values (names, numbers) of a statement.
+            self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                                                hide_parameters=True)
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
         self.postgresql = self.engine.dialect.name == "postgresql"
         self.app_role = app_role if self.postgresql else None
 

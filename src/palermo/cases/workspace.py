@@ -4,12 +4,14 @@ action with the policy module, does its work in one transaction and writes its a
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from followthemoney.proxy import EntityProxy
+from pydantic import ValidationError
 from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -22,7 +24,7 @@ from palermo.cases.policy import Access, Action, Actor, decide
 from palermo.cases.sealing import Keyring
 from palermo.cases.store import Store
 from palermo.errors import InvalidInput, NotFound, NotPermitted, VerificationFailed
-from palermo.model import Case, CaseDraft, CaseRole, Entity, ImportReport, Note, TimelineEvent
+from palermo.model import Case, CaseDraft, CaseRole, Entity, ImportReport, Note, TimelineEvent, invalid
 
 Progress = Callable[[str, int], None]
 """Told (phase, count) as an import advances: phase "validated" per line read, "written" per entity stored."""
@@ -102,7 +104,10 @@ class Workspace:
             if unknown:
                 raise InvalidInput(f"{sorted(unknown)[0]}: cannot be changed (changeable: {', '.join(sorted(allowed))})")
             current = {k: row._mapping[k] for k in allowed}
-            draft = CaseDraft(reference=row.reference, **{**current, **changes})
+            try:
+                draft = CaseDraft(reference=row.reference, **{**current, **changes})
+            except ValidationError as exc:
+                raise invalid(exc, "changes") from None
             if draft.handling != row.handling and access is not Access.owner:
                 raise NotPermitted("only the owning agency may change a case's handling code")
             values = draft.model_dump(include=set(changes))
@@ -251,6 +256,29 @@ class Workspace:
                                 .limit(limit).offset(offset)).all()
             roles = self._roles(conn, row.id, [r.id for r in rows])
             return [_entity(r, roles.get(r.id, []), r.properties, False) for r in rows], total
+
+    def linked(self, actor: Actor, ref: str, entity_id: str) -> tuple[list[Entity], dict[str, str]]:
+        """The entities that refer to this one (links, payments, memberships ...) and the captions of every
+        entity those and this one refer to, for display."""
+        with self.store.transaction(actor) as conn:
+            row, _ = self.open_case(conn, actor, ref, Action.case_read)
+            stored = self._entity_row(conn, row.id, entity_id)
+            if stored is None:
+                raise NotFound(f"case {row.reference!r} has no entity {entity_id!r}")
+            needle = json.dumps(entity_id).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            rows = conn.execute(select(t.entity).where(
+                t.entity.c.case_id == row.id, t.entity.c.id != entity_id,
+                func.cast(t.entity.c.properties, t.search_doc.c.body.type).like(f"%{needle}%", escape="\\"))
+                .order_by(t.entity.c.caption).limit(500)).all()
+            roles = self._roles(conn, row.id, [r.id for r in rows])
+            related = [_entity(r, roles.get(r.id, []), r.properties, False) for r in rows]
+            wanted = {v for e in [stored, *rows] for vs in e.properties.values() for v in vs} | {entity_id}
+            captions: dict[str, str] = {}
+            ids = list(wanted)
+            for start in range(0, len(ids), 900):
+                captions.update((r.id, r.caption) for r in conn.execute(select(t.entity.c.id, t.entity.c.caption).where(
+                    t.entity.c.case_id == row.id, t.entity.c.id.in_(ids[start:start + 900]))))
+            return [e for e in related if any(entity_id in v for v in e.properties.values())], captions
 
     def import_entities(self, actor: Actor, ref: str, lines: Iterable[str], *, source: str,
                         progress: Progress | None = None) -> ImportReport:

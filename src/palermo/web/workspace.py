@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from palermo.api.auth import SESSION_COOKIE, case_store, check_csrf, session_of
 from palermo.api.cases import draft_of
@@ -126,7 +127,8 @@ def case_page(request: Request, ref: str, schema: str | None = None, role: str |
                  pages=max(1, -(-total // PAGE)), schema=schema or "", role=role or "", choices=choices,
                  timeline=ws.timeline(actor, ref), notes=ws.notes(actor, ref),
                  attachments=files.attachments(ws, actor, ref), kinds=list(KINDS), roles=CASE_ROLES,
-                 links=LINK_SCHEMATA, can_write=actor.may(Action.entity_write) and case.access != "read")
+                 links=LINK_SCHEMATA, can_write=actor.may(Action.entity_write) and case.access != "read",
+                 can_share=actor.may(Action.case_share) and case.access == "owner" and case.handling != "owner")
 
 
 @router.post("/cases/{ref}/entities")
@@ -160,6 +162,31 @@ def add_link(request: Request, ref: str, csrf: str = Form(""), relation: str = F
     return _back(f"/cases/{quote(ref, safe='')}")
 
 
+@router.post("/cases/{ref}/members")
+def share(request: Request, ref: str, csrf: str = Form(""), target: str = Form(...),
+          access: str = Form("read")) -> RedirectResponse:
+    """Share the case with an agency (its id) or a named user (their username), as the handling code allows."""
+    actor, expected = _session(request)
+    check_csrf(expected, csrf)
+    cs = case_store(request)
+    target = target.strip()
+    is_agency = any(a["id"] == target for a in cs.accounts.agencies())
+    cs.workspace.share(actor, ref, agency_id=target if is_agency else None, username=None if is_agency else target,
+                       access="write" if access == "write" else "read")
+    return _back(f"/cases/{quote(ref, safe='')}")
+
+
+@router.post("/cases/{ref}/entities/{entity_id}/roles")
+def add_role(request: Request, ref: str, entity_id: str, csrf: str = Form(""), role: str = Form(...)) -> RedirectResponse:
+    """Give an entity a role in the case."""
+    actor, expected = _session(request)
+    check_csrf(expected, csrf)
+    if role not in CASE_ROLES:
+        raise InvalidInput(f"role: unknown case role {role!r}", hint="one of: " + ", ".join(CASE_ROLES))
+    case_store(request).workspace.set_role(actor, ref, entity_id, role)  # type: ignore[arg-type]
+    return _back(f"/cases/{quote(ref, safe='')}/entities/{quote(entity_id, safe='')}")
+
+
 @router.post("/cases/{ref}/notes")
 def add_note(request: Request, ref: str, csrf: str = Form(""), body: str = Form(...)) -> RedirectResponse:
     """Add a note."""
@@ -175,7 +202,11 @@ def add_event(request: Request, ref: str, csrf: str = Form(""), date: str = Form
     """Add a timeline event."""
     actor, expected = _session(request)
     check_csrf(expected, csrf)
-    case_store(request).workspace.add_event(actor, ref, TimelineEvent(date=date, summary=summary))
+    try:
+        event = TimelineEvent(date=date.strip(), summary=summary.strip())
+    except ValidationError:
+        raise InvalidInput("date: give YYYY, YYYY-MM or YYYY-MM-DD, and a summary of what happened") from None
+    case_store(request).workspace.add_event(actor, ref, event)
     return _back(f"/cases/{quote(ref, safe='')}#timeline")
 
 
@@ -197,11 +228,10 @@ def entity_page(request: Request, ref: str, entity_id: str, reason: str | None =
     ws = case_store(request).workspace
     case = ws.case(actor, ref)
     entity = ws.entity(actor, ref, entity_id, reveal_reason=reason)
-    everything, _ = ws.entities(actor, ref, limit=500)
-    by_id = {e.id: e for e in everything}
-    related = [e for e in everything if any(entity_id in v for v in e.properties.values()) and e.id != entity_id]
-    return _page(request, "entity.html", actor, csrf, case=case, entity=entity, related=related, by_id=by_id,
-                 can_reveal=actor.may(Action.protected_read))
+    related, captions = ws.linked(actor, ref, entity_id)
+    return _page(request, "entity.html", actor, csrf, case=case, entity=entity, related=related, captions=captions,
+                 can_reveal=actor.may(Action.protected_read), roles=CASE_ROLES,
+                 can_write=actor.may(Action.entity_write) and case.access != "read")
 
 
 @router.get("/search", response_class=HTMLResponse)
