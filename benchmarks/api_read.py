@@ -64,13 +64,14 @@ def load(url: str, token: str, seconds: int) -> dict[str, float]:
     """Run wrk against one URL; requests/s and latency percentiles in ms."""
     if shutil.which("wrk") is None:
         raise SystemExit("install Debian's wrk: apt-get install wrk")
-    out = subprocess.run(["wrk", "-t2", "-c50", f"-d{seconds}s", "--latency", "-H", f"Authorization: Bearer {token}",
+    out = subprocess.run(["wrk", "-t2", "-c50", f"-d{seconds}s", "--timeout", "10s", "--latency", "-H", f"Authorization: Bearer {token}",
                           url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    timeouts = re.search(r"timeout (\d+)", out)
     pct = {p: _ms(re.search(rf"\s{p}%\s+([\d.]+\w+)", out).group(1)) for p in ("50", "99")}  # type: ignore[union-attr]
     return {"requests_per_s": rps, "p50_ms": pct["50"], "p99_ms": pct["99"],
-            "non_2xx": int(errors.group(1)) if errors else 0}
+            "non_2xx": int(errors.group(1)) if errors else 0, "timeouts_10s": int(timeouts.group(1)) if timeouts else 0}
 
 
 def _ms(value: str) -> float:
@@ -121,16 +122,16 @@ def main() -> None:
                     proc.terminate()
                     proc.wait(10)
     bare = next(r for r in results if r["server"].startswith("bare"))
-    table = Table("server", "offset", "bytes", "requests/s", "p50 ms", "p99 ms", "non-2xx", "vs bare")
+    table = Table("server", "offset", "bytes", "requests/s", "p50 ms", "p99 ms", "non-2xx", "timeouts", "vs bare")
     for r in results:
         table.add_row(r["server"], str(r["offset"]), f"{r['bytes']:,}", f"{r['requests_per_s']:,.0f}",
-                      str(r["p50_ms"]), str(r["p99_ms"]), str(r["non_2xx"]),
+                      str(r["p50_ms"]), str(r["p99_ms"]), str(r["non_2xx"]), str(r["timeouts_10s"]),
                       f"{r['requests_per_s'] / bare['requests_per_s']:.2f}")
     Console().print(table)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "api_read.json").write_text(json.dumps({
         "when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": platform.platform(),
-        "cpus": os.cpu_count(), "load": "wrk -t2 -c50 --latency, loopback, same machine as the server",
+        "cpus": os.cpu_count(), "load": "wrk -t2 -c50 --timeout 10s --latency, loopback, same machine as the server",
         "entities_in_case": args.entities, "results": results}, indent=2) + "\n")
 
 
