@@ -175,6 +175,7 @@ class Entity(Frozen):
     id: str
     schema_: str = Field(alias="schema", serialization_alias="schema")
     caption: str
+    label: str = Field(description="what to show: the caption, or for a relationship 'source → target (caption)'")
     properties: dict[str, list[str]]
     countries: list[str]
     roles: list[CaseRole]

@@ -245,5 +245,6 @@ def test_linked_lists_what_refers_to_an_entity(cs: CaseStore, world: dict[str, A
     link = ws.link(world["gb_inv"], "GB-1", "UnknownLink", "p1", "phone-1", {"role": ["uses phone"]})
     related, captions = ws.linked(world["gb_inv"], "GB-1", "p1")
     assert [e.id for e in related] == [link.id]  # 'p1x' and 'phone-1' do not refer to p1
+    assert related[0].label == "Ana Ionescu → +442079460123"
     assert captions["phone-1"] == "+442079460123" and captions["p1"] == "Ana Ionescu"
     assert ws.linked(world["gb_inv"], "GB-1", "phone-1")[0][0].id == link.id

@@ -84,6 +84,14 @@ def caption(proxy: EntityProxy) -> str:
     return proxy.caption
 
 
+def ends(schema_name: str, properties: dict[str, list[str]]) -> tuple[list[str], list[str]] | None:
+    """For a relationship (Payment, Membership, UnknownLink ...): the IDs at its source and target ends."""
+    schema = model.get(schema_name)
+    if schema is None or not schema.edge or not schema.source_prop or not schema.target_prop:
+        return None
+    return properties.get(schema.source_prop.name, []), properties.get(schema.target_prop.name, [])
+
+
 def countries(proxy: EntityProxy) -> str:
     """The entity's country codes, space-separated, for filtering."""
     return " ".join(sorted(proxy.get_type_values(registry.country)))[:200]

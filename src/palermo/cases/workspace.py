@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -236,7 +236,7 @@ class Workspace:
                 properties = self.keyring.open(self._agency_key(conn, row), f"{row.id}/{entity_id}", stored.sealed)
                 revealed = True
                 record(conn, actor, "protected_read", row.id, entity_id, reason=reveal_reason.strip())
-            return _entity(stored, roles, properties, revealed)
+            return _entity(stored, roles, properties, revealed, self._labels(conn, row.id, [stored]).get(entity_id))
 
     def entities(self, actor: Actor, ref: str, *, schema: str | None = None, role: str | None = None,
                  country: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Entity], int]:
@@ -255,7 +255,8 @@ class Workspace:
             rows = conn.execute(select(t.entity).where(*where).order_by(t.entity.c.caption, t.entity.c.id)
                                 .limit(limit).offset(offset)).all()
             roles = self._roles(conn, row.id, [r.id for r in rows])
-            return [_entity(r, roles.get(r.id, []), r.properties, False) for r in rows], total
+            labels = self._labels(conn, row.id, rows)
+            return [_entity(r, roles.get(r.id, []), r.properties, False, labels.get(r.id)) for r in rows], total
 
     def linked(self, actor: Actor, ref: str, entity_id: str) -> tuple[list[Entity], dict[str, str]]:
         """The entities that refer to this one (links, payments, memberships ...) and the captions of every
@@ -271,7 +272,8 @@ class Workspace:
                 func.cast(t.entity.c.properties, t.search_doc.c.body.type).like(f"%{needle}%", escape="\\"))
                 .order_by(t.entity.c.caption).limit(500)).all()
             roles = self._roles(conn, row.id, [r.id for r in rows])
-            related = [_entity(r, roles.get(r.id, []), r.properties, False) for r in rows]
+            labels = self._labels(conn, row.id, rows)
+            related = [_entity(r, roles.get(r.id, []), r.properties, False, labels.get(r.id)) for r in rows]
             wanted = {v for e in [stored, *rows] for vs in e.properties.values() for v in vs} | {entity_id}
             captions: dict[str, str] = {}
             ids = list(wanted)
@@ -403,6 +405,22 @@ class Workspace:
         return conn.execute(select(t.entity).where(t.entity.c.case_id == case_id,
                                                    t.entity.c.id == entity_id)).first()
 
+    def _labels(self, conn: Connection, case_id: str, rows: Sequence[Row[Any]]) -> dict[str, str]:
+        """'Source → target' names for the relationships among the rows, e.g. 'Defendant A → Fort network'."""
+        ends = {r.id: e for r in rows if (e := ftm.ends(r.schema, r.properties)) is not None}
+        wanted = list({i for src, dst in ends.values() for i in (*src, *dst)})
+        names: dict[str, str] = {}
+        for start in range(0, len(wanted), 900):
+            names.update((n.id, n.caption) for n in conn.execute(select(t.entity.c.id, t.entity.c.caption).where(
+                t.entity.c.case_id == case_id, t.entity.c.id.in_(wanted[start:start + 900]))))
+        captions = {r.id: r.caption for r in rows}
+        out = {}
+        for entity_id, (src, dst) in ends.items():
+            label = f"{', '.join(names.get(i, i) for i in src) or '?'} → {', '.join(names.get(i, i) for i in dst) or '?'}"
+            own = captions[entity_id]
+            out[entity_id] = label if own in ("", "Other link") or own == entity_id else f"{label} ({own})"
+        return out
+
     def _existing(self, conn: Connection, case_id: str, ids: list[str]) -> dict[str, str]:
         out: dict[str, str] = {}
         for start in range(0, len(ids), 900):  # below SQLite's bound-parameter limit
@@ -489,9 +507,10 @@ def _case(row: Row[Any], access: Access | None) -> Case:
                 created_by=row.created_by, created_at=iso(row.created_at), updated_at=iso(row.updated_at))
 
 
-def _entity(row: Row[Any], roles: list[CaseRole], properties: dict[str, list[str]], revealed: bool) -> Entity:
+def _entity(row: Row[Any], roles: list[CaseRole], properties: dict[str, list[str]], revealed: bool,
+            label: str | None = None) -> Entity:
     return Entity.model_validate({
-        "id": row.id, "schema": row.schema, "caption": row.caption, "properties": properties,
-        "countries": row.countries.split(), "roles": roles, "protected": row.sealed is not None, "revealed": revealed,
-        "source": row.source, "version": row.version, "created_by": row.created_by,
-        "created_at": iso(row.created_at), "updated_at": iso(row.updated_at)})
+        "id": row.id, "schema": row.schema, "caption": row.caption, "label": label or row.caption,
+        "properties": properties, "countries": row.countries.split(), "roles": roles,
+        "protected": row.sealed is not None, "revealed": revealed, "source": row.source, "version": row.version,
+        "created_by": row.created_by, "created_at": iso(row.created_at), "updated_at": iso(row.updated_at)})

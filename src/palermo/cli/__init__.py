@@ -41,7 +41,7 @@ def serve(host: Annotated[str | None, typer.Option(help="default PALERMO_HOST or
         err.print(f"[bold]First start: demo workspace created[/] (agency {DEMO_AGENCY}, case {DEMO_CASE}).\n"
                   f"  Log in at http://{settings.host}:{settings.port}/login as [bold]{username}[/] with password "
                   f"[bold]{password}[/]\n  This password is shown only now; keep it or add users with "
-                  "`palermo users add`.")
+                  "`palermo users add`.", soft_wrap=True)
     library = application.state.library
     err.print(f"Palermo: {len(library.profiles)} jurisdictions, {len(library.instruments)} instruments loaded")
     for problem in library.problems:
