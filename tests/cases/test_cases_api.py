@@ -136,3 +136,22 @@ def test_pages_need_login_and_forms_need_the_csrf_token(api: tuple[TestClient, d
     sealed = client.get(f"/cases/GB-1/entities/{lena.id}").text
     assert "Protected person" in sealed and "Lena" not in sealed
     assert "Lena" in client.get(f"/cases/GB-1/entities/{lena.id}?reason=safeguarding+referral").text
+
+
+def test_entity_form_adds_a_value_and_refuses_a_stale_page(api: tuple[TestClient, dict[str, str], CaseStore]) -> None:
+    client, h, _ = api
+    client.post("/api/cases/GB-1/entities", headers=h, json={"entity": {"id": "p", "schema": "Person",
+                                                                        "properties": {"name": ["Ana"]}}})
+    client.post("/login", data={"username": "inv", "password": "correct horse battery"})
+    page = client.get("/cases/GB-1/entities/p").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    client.put("/api/cases/GB-1/entities/p", headers=h, json={"version": 1, "properties": {"name": ["Ana P."]}})
+    stale = client.post("/cases/GB-1/entities/p/values", data={"csrf": csrf, "version": version, "prop": "alias",
+                                                                "value": "Annie"})
+    assert stale.status_code == 409 and "changed by someone else" in stale.text
+    fresh = client.post("/cases/GB-1/entities/p/values", data={"csrf": csrf, "version": "2", "prop": "alias",
+                                                                "value": "Annie"})
+    assert fresh.status_code == 200
+    entity = client.get("/api/cases/GB-1/entities/p", headers=h).json()
+    assert entity["properties"] == {"name": ["Ana P."], "alias": ["Annie"]} and entity["version"] == 3

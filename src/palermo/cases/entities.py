@@ -84,6 +84,14 @@ def caption(proxy: EntityProxy) -> str:
     return proxy.caption
 
 
+def editable(schema_name: str) -> list[str]:
+    """The properties a user may type a value into, featured ones first (entity references excluded)."""
+    schema = model.get(schema_name)
+    if schema is None:
+        return []
+    return [p.name for p in schema.sorted_properties if not p.hidden and not p.stub and p.type != registry.entity]
+
+
 def ends(schema_name: str, properties: dict[str, list[str]]) -> tuple[list[str], list[str]] | None:
     """For a relationship (Payment, Membership, UnknownLink ...): the IDs at its source and target ends."""
     schema = model.get(schema_name)

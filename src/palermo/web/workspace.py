@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from palermo.api.auth import SESSION_COOKIE, case_store, check_csrf, session_of
 from palermo.api.cases import draft_of
 from palermo.cases import attachments as files
-from palermo.cases.entities import CASE_ROLES, LINK_SCHEMATA
+from palermo.cases.entities import CASE_ROLES, LINK_SCHEMATA, editable
 from palermo.cases.policy import Action, Actor
 from palermo.cases.search import search as search_entities
 from palermo.errors import InvalidInput
@@ -187,6 +187,22 @@ def add_role(request: Request, ref: str, entity_id: str, csrf: str = Form(""), r
     return _back(f"/cases/{quote(ref, safe='')}/entities/{quote(entity_id, safe='')}")
 
 
+@router.post("/cases/{ref}/entities/{entity_id}/values")
+def add_value(request: Request, ref: str, entity_id: str, csrf: str = Form(""), version: int = Form(...),
+              prop: str = Form(...), value: str = Form(...)) -> RedirectResponse:
+    """Add a value to one property of an entity; refused with a conflict if it changed since the page was loaded."""
+    actor, expected = _session(request)
+    check_csrf(expected, csrf)
+    ws = case_store(request).workspace
+    current = ws.entity(actor, ref, entity_id)
+    if current.protected:
+        raise InvalidInput("a protected person's identity is edited through the API with their revealed record")
+    properties = {k: list(v) for k, v in current.properties.items()}
+    properties.setdefault(prop, []).append(value.strip())
+    ws.update_entity(actor, ref, entity_id, version, properties)
+    return _back(f"/cases/{quote(ref, safe='')}/entities/{quote(entity_id, safe='')}")
+
+
 @router.post("/cases/{ref}/notes")
 def add_note(request: Request, ref: str, csrf: str = Form(""), body: str = Form(...)) -> RedirectResponse:
     """Add a note."""
@@ -230,7 +246,7 @@ def entity_page(request: Request, ref: str, entity_id: str, reason: str | None =
     entity = ws.entity(actor, ref, entity_id, reveal_reason=reason)
     related, captions = ws.linked(actor, ref, entity_id)
     return _page(request, "entity.html", actor, csrf, case=case, entity=entity, related=related, captions=captions,
-                 can_reveal=actor.may(Action.protected_read), roles=CASE_ROLES,
+                 can_reveal=actor.may(Action.protected_read), roles=CASE_ROLES, editable=editable(entity.schema_),
                  can_write=actor.may(Action.entity_write) and case.access != "read")
 
 
