@@ -11,8 +11,9 @@ from sqlalchemy import insert, select
 from palermo.cases import tables as t
 from palermo.cases.accounts import now
 from palermo.cases.audit import record
+from palermo.cases.casefile import iso
 from palermo.cases.policy import Action, Actor
-from palermo.cases.workspace import Workspace, iso
+from palermo.cases.workspace import Workspace
 from palermo.errors import InvalidInput, NotFound
 from palermo.model import Attachment
 
