@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from palermo.api.auth import ApiActor, Cases
 from palermo.cases import attachments as files
 from palermo.cases import audit
+from palermo.cases.policy import Action, decide
 from palermo.cases.search import search as search_entities
 from palermo.errors import InvalidInput
 from palermo.law.schema import OffenceRole
@@ -149,8 +150,6 @@ def list_agencies(actor: ApiActor, cs: Cases) -> list[dict[str, Any]]:
 @router.get("/users", tags=["auth"])
 def list_users(actor: ApiActor, cs: Cases) -> list[dict[str, Any]]:
     """The users of the caller's agency (administrators)."""
-    from palermo.cases.policy import Action, decide
-
     decide(actor, Action.users_manage)
     return [u.__dict__ for u in cs.accounts.users(actor.agency_id)]
 

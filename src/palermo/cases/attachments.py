@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Row, insert, select
 
 from palermo.cases import tables as t
 from palermo.cases.accounts import now
@@ -14,7 +15,7 @@ from palermo.cases.audit import record
 from palermo.cases.casefile import iso
 from palermo.cases.policy import Action, Actor
 from palermo.cases.workspace import Workspace
-from palermo.errors import InvalidInput, NotFound
+from palermo.errors import InvalidInput, NotFound, VerificationFailed
 from palermo.model import Attachment
 
 MEDIA_TYPES: dict[str, bytes | None] = {
@@ -100,13 +101,11 @@ def content(ws: Workspace, actor: Actor, ref: str, attachment_id: int) -> tuple[
         record(conn, actor, "attachment_read", row.id, str(attachment_id))
     data = blob_path(ws.blobs, found.sha256).read_bytes()
     if hashlib.sha256(data).hexdigest() != found.sha256:
-        from palermo.errors import VerificationFailed
-
         raise VerificationFailed(f"attachment {attachment_id}: stored content no longer matches its SHA-256")
     return _attachment(found), data
 
 
-def _attachment(r: object) -> Attachment:
-    m = r._mapping  # type: ignore[attr-defined]
+def _attachment(r: Row[Any]) -> Attachment:
+    m = r._mapping
     return Attachment(id=m["id"], sha256=m["sha256"], filename=m["filename"], media_type=m["media_type"],
                       size=m["size"], created_by=m["created_by"], created_at=iso(m["created_at"]))

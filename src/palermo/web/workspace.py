@@ -17,7 +17,7 @@ from palermo.cases import attachments as files
 from palermo.cases.entities import CASE_ROLES, LINK_SCHEMATA, editable
 from palermo.cases.policy import Action, Actor
 from palermo.cases.search import search as search_entities
-from palermo.errors import InvalidInput
+from palermo.errors import InvalidInput, NotPermitted
 from palermo.model import TimelineEvent
 from palermo.web.app import render
 
@@ -69,7 +69,7 @@ def login(request: Request, username: str = Form(...), password: str = Form(...)
     cs = case_store(request)
     try:
         actor = cs.accounts.login(username, password)
-    except Exception:
+    except NotPermitted:
         return render(request, "login.html", status=403, next=next, failed=True)
     session_id, _ = cs.accounts.open_session(actor, request.app.state.settings.session_hours)
     response = _back(next if next.startswith("/") and not next.startswith("//") else "/cases")
