@@ -6,7 +6,7 @@ legal and case-domain records around them.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -236,3 +236,32 @@ class ImportReport(Frozen):
     read: int
     created: int
     merged: int
+
+
+# --------------------------------------------------------------------------- financial intelligence
+
+
+class Alert(Frozen):
+    """A red flag raised by one typology rule on one account (or shared identifier), with its exact evidence."""
+
+    id: str = Field(description="stable: the same rule, subject and evidence always give the same id")
+    rule: str
+    title: str
+    weight: float = Field(gt=0, le=1)
+    subject: str = Field(description="the account (or 'phone:...' identifier) the red flag is about")
+    accounts: tuple[str, ...] = Field(description="every account in the evidence, the subject included")
+    transactions: tuple[str, ...] = Field(description="IDs of the transactions that triggered the rule")
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+    metric: float = Field(description="the rule's measure: count, amount or parties, as its explanation says")
+    citations: tuple[Citation, ...]
+    pack: str = Field(description="typology pack and version that raised it")
+
+
+class Risk(Frozen):
+    """An account's combined score: 1 - product of (1 - weight) over the distinct rules that flagged it."""
+
+    subject: str
+    score: float = Field(ge=0, le=1)
+    rules: tuple[str, ...]
+    alerts: int
