@@ -29,11 +29,27 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
     """Mark session cookies Secure (set when served over HTTPS)."""
     session_hours: int = 12
+    typologies: str = ""
+    """Folders or files of extra or overriding typology rules, separated by the OS path separator."""
+    ledger: Path | None = None
+    """DuckDB file of transactions, parties and alerts; default data_dir/finance.duckdb."""
+    goaml_xsd: Path | None = None
+    """The FIU's goAML schema (XSD) that reports are validated against before they are written."""
+    goaml_profile: Path | None = None
+    """YAML of the FIU's goAML codes; default: the packaged generic profile."""
+    spark_master: str = "local[*]"
+    """Spark master for `palermo finance monitor --engine spark`: local[*] or a cluster URL."""
 
     def case_store_options(self) -> dict[str, Any]:
         """Keyword arguments of `palermo.cases.open_case_store` for these settings."""
         return {"url": self.database_url or None, "secret": self.secret_key or None,
                 "max_upload": self.max_upload_bytes, "app_role": self.database_role or None}
+
+    def desk_options(self) -> dict[str, Any]:
+        """Keyword arguments of `palermo.finance.desk.Desk` for these settings."""
+        return {"ledger_path": self.ledger or self.data_dir / "finance.duckdb",
+                "typologies": [Path(p) for p in self.typologies.split(os.pathsep) if p.strip()],
+                "goaml_profile": self.goaml_profile, "goaml_xsd": self.goaml_xsd}
 
     @property
     def profile_dirs(self) -> list[Path]:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from palermo.cli.cases import agencies_app, audit_app, cases_app, db_app, users_app
+from palermo.cli.finance import finance_app
 from palermo.cli.law import err, law_app
 from palermo.errors import PalermoError
 from palermo.settings import Settings
@@ -20,6 +21,7 @@ app.add_typer(agencies_app, name="agencies")
 app.add_typer(users_app, name="users")
 app.add_typer(cases_app, name="cases")
 app.add_typer(audit_app, name="audit")
+app.add_typer(finance_app, name="finance")
 
 
 @app.command()

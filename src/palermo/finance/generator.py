@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pyarrow as pa
@@ -27,7 +27,7 @@ CAT = {c: i for i, c in enumerate(CATEGORIES)}
 MEMO = {m: i for i, m in enumerate(MEMOS)}
 SPEND = ["groceries", "restaurants", "retail", "transport", "lodging", "online_classifieds", "prepaid_card"]
 SPEND_WEIGHTS = [0.45, 0.2, 0.27, 0.05, 0.02, 0.007, 0.003]
-START = int(datetime(2025, 1, 1, tzinfo=timezone.utc).timestamp())
+START = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp())
 DAY = 86400
 TYPOLOGIES = ["funnel_account", "wages_pooled", "wages_moved_on", "escort_advertising", "travel_for_several",
               "cash_at_night", "prepaid_cards", "shared_contact", "fan_in", "fan_out", "cycle", "scatter_gather",
@@ -337,8 +337,10 @@ def generate(ledger: Ledger, transactions: int, *, seed: int = 7, days: int = 36
 
 
 def _write(ledger: Ledger, w: World, cols: _Columns, shared: list[tuple[int, list[int]]]) -> None:
-    table = pa.table({name: np.concatenate(getattr(cols, name)) for name in
-                      ("ts", "src", "dst", "cents", "channel", "category", "location", "memo")})
+    columns = {name: np.concatenate(getattr(cols, name)) for name in
+                ("ts", "src", "dst", "cents", "channel", "category", "location", "memo")}
+    columns["seq"] = np.arange(len(columns["ts"]), dtype=np.int64)
+    table = pa.table(columns)
     ledger.con.register("_gen", table)
     label = (f"CASE WHEN {{c}} < 0 THEN NULL WHEN {{c}} < {w.persons} THEN 'P' || lpad(CAST({{c}} AS VARCHAR), 7, '0') "
              f"WHEN {{c}} < {w.merchant_base} THEN 'E' || lpad(CAST({{c}} - {w.persons} AS VARCHAR), 5, '0') "
@@ -348,13 +350,13 @@ def _write(ledger: Ledger, w: World, cols: _Columns, shared: list[tuple[int, lis
         return "[" + ", ".join("'" + v + "'" for v in values) + "]"
 
     ledger.con.execute(f"""INSERT INTO transactions
-        SELECT 'T' || lpad(CAST(row_number() OVER () - 1 AS VARCHAR), 10, '0'),
+        SELECT 'T' || lpad(CAST(seq AS VARCHAR), 10, '0'),
                TIMESTAMP '1970-01-01 00:00:00' + to_seconds(ts), {label.format(c='src')}, {label.format(c='dst')},
                CAST(cents / 100.0 AS DECIMAL(18,2)), 'EUR', {names(CHANNELS)}[channel + 1],
                NULLIF({names(CATEGORIES)}[category + 1], ''),
                CASE WHEN location < 0 THEN NULL ELSE {names(CITIES)}[location + 1] END,
                NULLIF({names(MEMOS)}[memo + 1], '')
-        FROM _gen""")
+        FROM _gen ORDER BY seq""").fetchall()
     ledger.con.unregister("_gen")
     phone = np.array([f"+33 6 {i // 10000 % 100:02d} {i // 100 % 100:02d} {i % 100:02d} {i % 7}{i % 3}"
                       for i in range(w.persons)], dtype=object)
@@ -374,5 +376,5 @@ def _write(ledger: Ledger, w: World, cols: _Columns, shared: list[tuple[int, lis
     ledger.con.register("_gen_parties", parties)
     ledger.con.execute("""INSERT INTO parties (account, holder, name, kind, phone, address, country)
         SELECT account, holder, CASE WHEN kind = 'person' THEN 'Customer ' || account ELSE 'Business ' || account END,
-               kind, phone, address, country FROM _gen_parties""")
+               kind, phone, address, country FROM _gen_parties""").fetchall()
     ledger.con.unregister("_gen_parties")

@@ -103,7 +103,7 @@ def stage_file(ledger: Ledger, path: Path, mapping: Mapping, name: str = "_stage
     try:
         ledger.con.execute(
             f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT row_number() OVER () AS _row, {_sql_str(path.name)} AS _src, "
-            f"{line} AS _line, {', '.join(parts)} FROM {source}")
+            f"{line} AS _line, {', '.join(parts)} FROM {source}").fetchall()
     except duckdb.Error as exc:
         raise InvalidInput(f"{path}: cannot be read: {str(exc).splitlines()[0]}") from None
     return Staged(relation=name, table=mapping.table, source=str(path), timestamp_format=mapping.timestamp_format)
@@ -139,7 +139,8 @@ def ingest_amlsim(ledger: Ledger, folder: Path, *, start: date = date(2017, 1, 1
         _find(folder, "accounts.csv")
     if tx is None and cash is None:
         raise InvalidInput(f"{folder}: no tx.csv or cash_tx.csv (AMLSim output) in this folder")
-    channel = "CASE " + " ".join(f"WHEN {_sql_str(k)} THEN {_sql_str(v)}" for k, v in AMLSIM_CHANNELS.items()) \
+    channel = "CASE TXN_SOURCE_TYPE_CODE " + " ".join(
+        f"WHEN {_sql_str(k)} THEN {_sql_str(v)}" for k, v in AMLSIM_CHANNELS.items()) \
         + " ELSE lower(TXN_SOURCE_TYPE_CODE) END"
     day = f"CAST(DATE {_sql_str(start.isoformat())} + CAST({{col}} AS INTEGER) AS VARCHAR)"
     batches = []
@@ -160,7 +161,7 @@ def ingest_amlsim(ledger: Ledger, folder: Path, *, start: date = date(2017, 1, 1
     try:
         ledger.con.execute(f"""CREATE OR REPLACE TEMP TABLE _amlsim_tx AS
             SELECT row_number() OVER () AS _row, *, {_sql_str(currency)} AS currency, CAST(NULL AS VARCHAR) AS category,
-                   CAST(NULL AS VARCHAR) AS memo FROM ({' UNION ALL '.join(selects)})""")
+                   CAST(NULL AS VARCHAR) AS memo FROM ({' UNION ALL '.join(selects)})""").fetchall()
         batches.append(Staged("_amlsim_tx", "transactions", str(folder)))
         if accounts is not None:
             ledger.con.execute(f"""CREATE OR REPLACE TEMP TABLE _amlsim_parties AS
@@ -171,7 +172,7 @@ def ingest_amlsim(ledger: Ledger, folder: Path, *, start: date = date(2017, 1, 1
                        CAST(NULL AS VARCHAR) AS phone, CAST(NULL AS VARCHAR) AS email,
                        CAST(NULL AS VARCHAR) AS address, country, CAST(NULL AS VARCHAR) AS id_number,
                        CAST(NULL AS VARCHAR) AS birth_date
-                FROM read_csv({_sql_str(str(accounts))}, all_varchar = true, header = true)""")
+                FROM read_csv({_sql_str(str(accounts))}, all_varchar = true, header = true)""").fetchall()
             batches.append(Staged("_amlsim_parties", "parties", str(folder)))
     except duckdb.Error as exc:
         raise InvalidInput(f"{folder}: not in AMLSim's output format: {str(exc).splitlines()[0]}") from None
@@ -267,6 +268,6 @@ def _stage_rows(ledger: Ledger, name: str, table: str, path: Path, rows: list[di
         data[f] = [fix_ts(v) for v in values] if (f == "ts" and fix_ts) else values
     arrow = pa.table({k: pa.array(v, type=pa.int64() if k == "_row" else pa.string()) for k, v in data.items()})
     ledger.con.register(f"{name}_arrow", arrow)
-    ledger.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+    ledger.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow").fetchall()
     ledger.con.unregister(f"{name}_arrow")
     return Staged(relation=name, table=table, source=str(path))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import duckdb
 
 from palermo.errors import InvalidInput
 from palermo.finance.dialect import DUCKDB, Dialect
+from palermo.model import Alert
 
 TRANSACTION_COLUMNS = {
     "tx_id": "VARCHAR", "ts": "TIMESTAMP", "source": "VARCHAR", "target": "VARCHAR", "amount": "DECIMAL(18,2)",
@@ -25,6 +27,8 @@ PARTY_COLUMNS = {
     "email": "VARCHAR", "address": "VARCHAR", "country": "VARCHAR", "id_number": "VARCHAR", "birth_date": "DATE",
 }
 TABLES = {"transactions": TRANSACTION_COLUMNS, "parties": PARTY_COLUMNS}
+ALERTS_DDL = """CREATE TABLE IF NOT EXISTS alerts (id VARCHAR PRIMARY KEY, rule VARCHAR NOT NULL,
+    subject VARCHAR NOT NULL, first_at TIMESTAMP, weight DOUBLE, body VARCHAR NOT NULL, found_at TIMESTAMP NOT NULL)"""
 MAX_REPORTED = 20
 
 
@@ -91,9 +95,10 @@ class Ledger:
         self.path = path
         self.con = duckdb.connect(str(path) if path else ":memory:")
         if threads:
-            self.con.execute(f"SET threads = {int(threads)}")
+            self.con.execute(f"SET threads = {int(threads)}").fetchall()
         for table in TABLES:
-            self.con.execute(_ddl(table))
+            self.con.execute(_ddl(table)).fetchall()
+        self.con.execute(ALERTS_DDL).fetchall()
 
     def close(self) -> None:
         """Close the database."""
@@ -105,8 +110,7 @@ class Ledger:
 
     def count(self, table: str) -> int:
         """Rows in ``transactions`` or ``parties``."""
-        row = self.con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
-        return int(row[0]) if row else 0
+        return int(self.con.execute(f"SELECT COUNT(*) FROM {table}").fetchall()[0][0])
 
     def load(self, batches: Sequence[Staged]) -> list[LoadReport]:
         """Validate every staged relation, then insert them all in one transaction.
@@ -126,7 +130,7 @@ class Ledger:
             raise InvalidInput(f"{problems[0]}{more}; nothing was loaded", details=problems[:MAX_REPORTED],
                                hint="fix the rows named, or the column mapping, and load again")
         reports = []
-        self.con.execute("BEGIN TRANSACTION")
+        self.con.execute("BEGIN TRANSACTION").fetchall()
         try:
             for batch in batches:
                 columns = TABLES[batch.table]
@@ -137,12 +141,13 @@ class Ledger:
                     typed["country"] = "upper(NULLIF(trim(country), ''))"
                 select = ", ".join(f"{typed[c]} AS {c}" for c in columns)
                 before = self.count(batch.table)
-                self.con.execute(f"INSERT INTO {batch.table} SELECT {select} FROM {batch.relation} ORDER BY _row")
+                self.con.execute(
+                    f"INSERT INTO {batch.table} SELECT {select} FROM {batch.relation} ORDER BY _row").fetchall()
                 reports.append(LoadReport(table=batch.table, rows=self.count(batch.table) - before,
                                           source=batch.source))
-            self.con.execute("COMMIT")
+            self.con.execute("COMMIT").fetchall()
         except Exception:
-            self.con.execute("ROLLBACK")
+            self.con.execute("ROLLBACK").fetchall()
             raise
         return reports
 
@@ -157,6 +162,39 @@ class Ledger:
         rows = self.con.execute(
             f"SELECT _src, _line, {err} AS _err FROM {checked} WHERE {err} IS NOT NULL ORDER BY _row").fetchall()
         return [f"{src}:{line}: {e}" for src, line, e in rows[:MAX_REPORTED]], len(rows)
+
+    def save_alerts(self, alerts: Sequence[Alert], found_at: datetime) -> int:
+        """Keep alerts (an alert found again keeps its id and is refreshed); returns how many are new."""
+        known = {r[0] for r in self.con.execute("SELECT id FROM alerts").fetchall()}
+        rows = [(a.id, a.rule, a.subject, a.first_at, a.weight, a.model_dump_json(), found_at) for a in alerts]
+        self.con.execute("BEGIN TRANSACTION").fetchall()
+        try:
+            if rows:
+                self.con.executemany("INSERT OR REPLACE INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            self.con.execute("COMMIT").fetchall()
+        except Exception:
+            self.con.execute("ROLLBACK").fetchall()
+            raise
+        return sum(1 for a in alerts if a.id not in known)
+
+    def alerts(self, *, rule: str | None = None, subject: str | None = None, ids: Sequence[str] = (),
+               limit: int = 500, offset: int = 0) -> list[Alert]:
+        """Stored alerts, newest evidence first, filtered by rule, subject or ids."""
+        where: list[str] = ["TRUE"]
+        args: list[Any] = []
+        if rule:
+            where.append("rule = ?")
+            args.append(rule)
+        if subject:
+            where.append("subject = ?")
+            args.append(subject)
+        if ids:
+            where.append("id IN (SELECT unnest(?))")
+            args.append(list(ids))
+        rows = self.con.execute(f"SELECT body FROM alerts WHERE {' AND '.join(where)} "
+                                f"ORDER BY weight DESC, first_at DESC, id LIMIT {int(limit)} OFFSET {int(offset)}",
+                                args).fetchall()
+        return [Alert.model_validate_json(r[0]) for r in rows]
 
     def transactions(self, tx_ids: Sequence[str]) -> list[dict[str, Any]]:
         """The named transactions in time order."""
@@ -182,7 +220,7 @@ class Ledger:
         out = {}
         for table in TABLES:
             path = folder / f"{table}.parquet"
-            self.con.execute(f"COPY {table} TO {_quote(str(path))} (FORMAT parquet)")
+            self.con.execute(f"COPY {table} TO {_quote(str(path))} (FORMAT parquet)").fetchall()
             out[table] = path
         return out
 

@@ -78,12 +78,13 @@ def _merged(rule: Rule, pack: Pack, candidates: list[Alert]) -> list[Alert]:
         if len(group) == 1:
             out.append(group[0])
             continue
-        txs = tuple(sorted({t for a in group for t in a.transactions}))
-        accounts = tuple(sorted({x for a in group for x in a.accounts}))
+        merged_txs = tuple(sorted({t for a in group for t in a.transactions}))
+        merged_accounts = tuple(sorted({x for a in group for x in a.accounts}))
         firsts = [a.first_at for a in group if a.first_at]
         lasts = [a.last_at for a in group if a.last_at]
         out.append(group[0].model_copy(update={
-            "id": _alert_id(rule.id, group[0].subject, txs, accounts), "transactions": txs, "accounts": accounts,
+            "id": _alert_id(rule.id, group[0].subject, merged_txs, merged_accounts),
+            "transactions": merged_txs, "accounts": merged_accounts,
             "first_at": min(firsts) if firsts else None, "last_at": max(lasts) if lasts else None,
             "metric": max(a.metric for a in group)}))
     return out

@@ -1,0 +1,179 @@
+"""`palermo finance`: load transactions, run the trafficking red-flag pack, review alerts, file goAML reports."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from palermo.cli.law import err, out
+from palermo.finance.desk import Desk, Format
+from palermo.settings import Settings
+
+finance_app = typer.Typer(help="Financial intelligence: trafficking red flags on transactions, goAML reports.",
+                          no_args_is_help=True)
+
+LedgerOpt = Annotated[Path | None, typer.Option("--ledger", help="DuckDB ledger file (default data/finance.duckdb)")]
+TypologiesOpt = Annotated[list[Path] | None, typer.Option(
+    "--typologies", help="folder or file of extra or overriding rules (repeatable)")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print machine-readable JSON")]
+
+
+def _desk(ledger: Path | None, typologies: list[Path] | None = None) -> Desk:
+    options = Settings().desk_options()
+    if ledger is not None:
+        options["ledger_path"] = ledger
+    options["typologies"] = list(typologies or []) + options["typologies"]
+    options["ledger_path"].parent.mkdir(parents=True, exist_ok=True)
+    return Desk(**options)
+
+
+@finance_app.command()
+def ingest(source: Annotated[Path, typer.Argument(help="CSV or Parquet file, FtM JSON lines, or AMLSim folder")],
+           fmt: Annotated[str, typer.Option("--format", help="auto, csv, parquet, ftm or amlsim")] = "auto",
+           mapping: Annotated[Path | None, typer.Option(help="YAML column mapping (docs/finance.md)")] = None,
+           currency: Annotated[str | None, typer.Option(help="currency of every row when the file has none")] = None,
+           ledger: LedgerOpt = None) -> None:
+    """Load transactions (or parties): every row is checked first; one bad row and nothing is loaded."""
+    if fmt not in ("auto", "csv", "parquet", "ftm", "amlsim"):
+        raise typer.BadParameter("choose auto, csv, parquet, ftm or amlsim", param_hint="--format")
+    desk = _desk(ledger)
+    try:
+        chosen: Format = fmt  # type: ignore[assignment]  # checked just above
+        for report in desk.ingest(source, chosen, mapping, currency):
+            out.print(f"loaded {report.rows:,} {report.table} from {report.source}")
+    finally:
+        desk.close()
+
+
+@finance_app.command("generate")
+def generate_cmd(transactions: Annotated[int, typer.Option(min=1000, help="about how many transactions")] = 200_000,
+                 seed: Annotated[int, typer.Option(help="same seed, same data")] = 7,
+                 labels: Annotated[Path | None, typer.Option(help="write the planted typologies as JSON lines")] = None,
+                 ledger: LedgerOpt = None) -> None:
+    """Fill a new ledger with a year of synthetic banking and labelled trafficking typologies (for tests, demos)."""
+    desk = _desk(ledger)
+    try:
+        with _progress() as bar:
+            task = bar.add_task("generating", total=3)
+            planted = desk.generate(transactions, seed, lambda phase, n: bar.update(
+                task, advance=1, description=f"{phase}: {n:,} rows"))
+        out.print(f"{desk.ledger.count('transactions'):,} transactions, {desk.ledger.count('parties'):,} parties, "
+                  f"{len(planted)} planted typology instances")
+        if labels:
+            labels.write_text("".join(json.dumps({"typology": p.typology, "tx_ids": list(p.tx_ids),
+                                                  "accounts": list(p.accounts)}) + "\n" for p in planted))
+    finally:
+        desk.close()
+
+
+@finance_app.command()
+def rules(typologies: TypologiesOpt = None, as_json: JsonOpt = False) -> None:
+    """List the red-flag rules in force, with their sources."""
+    desk = _desk(None, typologies)
+    try:
+        pack = desk.pack()
+    finally:
+        desk.close()
+    if as_json:
+        sys.stdout.write(json.dumps([r.model_dump(mode="json") for r in pack.rules], indent=2) + "\n")
+        return
+    table = Table(title=f"Typology pack {pack.version}")
+    for col in ("rule", "weight", "what it looks for", "source"):
+        table.add_column(col)
+    for rule in pack.rules:
+        cites = "; ".join(c.label for c in pack.citations(rule))
+        table.add_row(rule.id, f"{rule.weight:.2f}", rule.explanation, cites)
+    out.print(table)
+
+
+@finance_app.command("monitor")
+def monitor_cmd(engine: Annotated[str, typer.Option(help="duckdb (here) or spark")] = "duckdb",
+                master: Annotated[str | None, typer.Option(help="Spark master: local[*] or spark://host:7077")] = None,
+                rule: Annotated[list[str] | None, typer.Option("--rule", help="only these rules (repeatable)")] = None,
+                typologies: TypologiesOpt = None, ledger: LedgerOpt = None, as_json: JsonOpt = False) -> None:
+    """Run the red-flag pack over the ledger and keep the alerts for review."""
+    if engine not in ("duckdb", "spark"):
+        raise typer.BadParameter("choose duckdb or spark", param_hint="--engine")
+    desk = _desk(ledger, typologies)
+    chosen: Literal["duckdb", "spark"] = "spark" if engine == "spark" else "duckdb"
+    try:
+        pack = desk.pack(rule or [])
+        with _progress() as bar:
+            task = bar.add_task("monitoring", total=len(pack.rules))
+            run, new = desk.monitor(engine=chosen, master=master or Settings().spark_master, only=rule or [],
+                                    progress=lambda rid, done, total: bar.update(task, completed=done,
+                                                                                  description=rid))
+    finally:
+        desk.close()
+    if as_json:
+        sys.stdout.write(json.dumps({"engine": run.engine, "seconds": run.seconds, "new": new,
+                                     "alerts": [a.model_dump(mode="json") for a in run.alerts]}, indent=2) + "\n")
+        return
+    counts: dict[str, int] = {}
+    for alert in run.alerts:
+        counts[alert.rule] = counts.get(alert.rule, 0) + 1
+    table = Table(title=f"{len(run.alerts)} alerts ({new} new) on {run.engine}")
+    for col in ("rule", "alerts", "seconds"):
+        table.add_column(col)
+    for rid, secs in run.seconds.items():
+        table.add_row(rid, str(counts.get(rid, 0)), f"{secs:.2f}")
+    out.print(table)
+    top = Table(title="Highest combined scores")
+    for col in ("account", "score", "rules"):
+        top.add_column(col)
+    for risk in run.risks[:10]:
+        top.add_row(risk.subject, f"{risk.score:.2f}", ", ".join(risk.rules))
+    out.print(top)
+
+
+@finance_app.command("alerts")
+def alerts_cmd(rule: Annotated[str | None, typer.Option(help="only this rule")] = None,
+               subject: Annotated[str | None, typer.Option(help="only this account")] = None,
+               limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
+               ledger: LedgerOpt = None, as_json: JsonOpt = False) -> None:
+    """List kept alerts, strongest rules first."""
+    desk = _desk(ledger)
+    try:
+        found = desk.alerts(rule=rule, subject=subject, limit=limit)
+    finally:
+        desk.close()
+    if as_json:
+        sys.stdout.write(json.dumps([a.model_dump(mode="json") for a in found], indent=2) + "\n")
+        return
+    table = Table(title=f"{len(found)} alerts")
+    for col in ("id", "rule", "subject", "from", "to", "transactions"):
+        table.add_column(col)
+    for a in found:
+        table.add_row(a.id, a.rule, a.subject, f"{a.first_at:%Y-%m-%d}" if a.first_at else "",
+                      f"{a.last_at:%Y-%m-%d}" if a.last_at else "", str(len(a.transactions)))
+    out.print(table)
+
+
+@finance_app.command()
+def report(alert: Annotated[list[str], typer.Argument(help="alert ids to report together")],
+           reference: Annotated[str, typer.Option(help="your reference for this report")],
+           output: Annotated[Path, typer.Option("--out", help="where to write the goAML XML")],
+           xsd: Annotated[Path | None, typer.Option(help="the FIU's goAMLSchema.xsd (or PALERMO_GOAML_XSD)")] = None,
+           profile: Annotated[Path | None, typer.Option(help="YAML of the FIU's goAML codes")] = None,
+           reason: Annotated[str | None, typer.Option(help="your own words, put before the red flags")] = None,
+           action: Annotated[str | None, typer.Option(help="action taken (goAML 'action')")] = None,
+           ledger: LedgerOpt = None) -> None:
+    """Write a goAML STR of the alerts, validated against the FIU's schema first; nothing is written if invalid."""
+    desk = _desk(ledger)
+    try:
+        xml = desk.report(alert, reference=reference, reason=reason, action=action, xsd=xsd, profile=profile)
+    finally:
+        desk.close()
+    output.write_bytes(xml)
+    out.print(f"wrote {output} ({len(xml):,} bytes), valid against the goAML schema")
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                    TimeElapsedColumn(), console=err, transient=True)

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", "from palermo.cli import main; main()", *args],
+                          capture_output=True, text=True, cwd=cwd,
+                          timeout=300)
+
+
+def test_generate_monitor_alerts_report(tmp_path: Path, shared_data: Callable[[str], Path]) -> None:
+    ledger = str(tmp_path / "l.duckdb")
+    done = run("finance", "generate", "--transactions", "20000", "--ledger", ledger, "--labels", "labels.jsonl",
+               cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "labels.jsonl").read_text().count("\n") > 100
+    done = run("finance", "monitor", "--ledger", ledger, "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found["engine"] == "duckdb" and found["new"] == len(found["alerts"]) > 0
+    listed = json.loads(run("finance", "alerts", "--ledger", ledger, "--rule", "cycle", "--json", cwd=tmp_path).stdout)
+    assert listed and all(a["rule"] == "cycle" for a in listed)
+    xsd = shared_data("goaml_schema") / "goAMLSchema_v5.0.1.xsd"
+    done = run("finance", "report", listed[0]["id"], "--reference", "STR-1", "--out", "str.xml", "--xsd", str(xsd),
+               "--ledger", ledger, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "str.xml").read_text().startswith("<?xml")
+    done = run("finance", "report", "alr-nope", "--reference", "X", "--out", "x.xml", "--xsd", str(xsd),
+               "--ledger", ledger, cwd=tmp_path)
+    assert done.returncode == 3 and "no alert 'alr-nope'" in done.stderr and not (tmp_path / "x.xml").exists()
+
+
+def test_bad_input_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "tx.csv").write_text("tx_id,ts,source,target,amount,currency,channel\n"
+                                     "1,2025-01-01 10:00:00,A,B,10,EUR,transfer\n"
+                                     "2,yesterday,A,B,10,EUR,transfer\n")
+    done = run("finance", "ingest", "tx.csv", "--ledger", "l.duckdb", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "tx.csv:3: ts: not a date and time: yesterday; nothing was loaded" in done.stderr
+    (tmp_path / "rules.yaml").write_text("version: 1\npack: x\npack_version: '1'\nrules:\n  - id: r\n")
+    done = run("finance", "rules", "--typologies", "rules.yaml", cwd=tmp_path)
+    assert done.returncode == 2 and "rules.yaml:5" in done.stderr

@@ -1,0 +1,24 @@
+"""The same pack on DuckDB and on Spark (local mode) must raise the very same alerts."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from palermo.finance.generator import Injected
+from palermo.finance.ledger import Ledger
+from palermo.finance.monitor import Monitoring, monitor
+from palermo.finance.rules import load_pack
+from palermo.finance.spark import SparkEngine
+
+
+def test_spark_and_duckdb_give_identical_alerts(generated: tuple[Ledger, list[Injected], Monitoring],
+                                                tmp_path: Path) -> None:
+    ledger, _, duck = generated
+    spark = SparkEngine(ledger.export_parquet(tmp_path), master="local[2]")
+    try:
+        on_spark = monitor(spark, load_pack())
+    finally:
+        spark.stop()
+    assert on_spark.engine == "spark" and duck.engine == "duckdb"
+    assert len(duck.alerts) > 100
+    assert [a.model_dump() for a in on_spark.alerts] == [a.model_dump() for a in duck.alerts]
+    assert on_spark.risks == duck.risks
