@@ -37,8 +37,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from palermo.settings import Settings
     from palermo.web import create_app
 
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("browser")))
+    from palermo.finance.desk import Desk
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("browser"))
+    app = create_app(settings)
     DEMO["username"], DEMO["password"] = create_demo(app.state.cases)
+    desk = Desk(**settings.desk_options())
+    desk.generate(20_000, seed=3)
+    desk.monitor()
+    desk.close()
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -138,3 +145,34 @@ def test_log_in_create_a_case_add_and_link_a_person_and_a_phone(server, page):
     page.click("#entity-table a:text-is('Tran Van Minh')")
     related = page.locator("#related").inner_text()
     assert "Tran Van Minh → +442079460321" in related and "uses phone" in related
+
+
+def _logged_in(server, page, path: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(server + path)
+    if "/login" in page.url:
+        page.fill("input[name=username]", DEMO["username"])
+        page.fill("input[name=password]", DEMO["password"])
+        page.click("button[type=submit]")
+        page.goto(server + path)
+
+
+def test_open_an_alert_see_its_transactions_and_file_it_into_a_case(server, page):
+    _logged_in(server, page, "/finance?rule=cycle")
+    assert page.locator("#alerts tr").count() > 1
+    page.click("#alerts a >> nth=0")
+    assert "/finance/alerts/alr-" in page.url
+    assert "Money going round in a circle" in page.locator("h1").inner_text()
+    assert "IBM AMLSim" in page.locator("main").inner_text()  # the rule's source is shown
+    txs = page.locator("#transactions tr")
+    assert txs.count() >= 4  # header + at least three hops
+    assert "transfer" in page.locator("#transactions").inner_text()
+    assert page.locator("#flows line").count() >= 3 and page.locator("#flows circle").count() >= 3
+
+    page.locator("#file-form select[name=case]").select_option("")
+    page.locator("#file-form input[name=title]").fill("Circular transfers, Lyon")
+    page.locator("#file-form button").click()
+    assert "/cases/FIU-" in page.url
+    assert "Circular transfers, Lyon" in page.locator("h1").inner_text()
+    table = page.locator("#entity-table").inner_text()
+    assert "BankAccount" in table and "Payment" in table
+    assert "Filed from transaction monitoring" in page.locator("main").inner_text()

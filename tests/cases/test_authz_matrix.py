@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from palermo.finance.desk import Desk
+from palermo.finance.generator import generate
 from palermo.settings import Settings
 from palermo.web import create_app
 
@@ -22,8 +24,8 @@ MAY = {
     "admin": {"case_create", "case_read", "case_edit", "case_share", "entity_write", "note_write",
               "attachment_write", "users_manage"},
     "investigator": {"case_create", "case_read", "case_edit", "case_share", "entity_write", "note_write",
-                     "attachment_write", "protected_read"},
-    "analyst": {"case_read", "entity_write", "note_write"},
+                     "attachment_write", "protected_read", "finance"},
+    "analyst": {"case_read", "entity_write", "note_write", "finance"},
     "legal_officer": {"case_read", "case_edit", "note_write", "attachment_write"},
     "victim_support": {"case_read", "entity_write", "note_write", "protected_read"},
     "auditor": {"audit_read"},
@@ -31,7 +33,7 @@ MAY = {
 PDF = b"%PDF-1.4 test"
 counter = itertools.count()
 
-# (method, path) -> (permission needed or None for any signed-in user, scope, request builder)
+# (method, path) -> (permission(s) needed or None for any signed-in user, scope, request builder)
 # scope: "case" = on case GB-1 (outsiders get 404), "agency" = not about one case, "owner" = the owning agency only.
 Req = Callable[["World"], dict[str, Any]]
 
@@ -40,7 +42,7 @@ def _n() -> int:
     return next(counter)
 
 
-ROUTES: dict[tuple[str, str], tuple[str | None, str, Req]] = {
+ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
     ("DELETE", "/api/auth/token"): (None, "agency", lambda w: {"params": {"label": "no-such-label"}}),
     ("GET", "/api/agencies"): (None, "agency", lambda w: {}),
     ("GET", "/api/users"): ("users_manage", "agency", lambda w: {}),
@@ -78,14 +80,20 @@ ROUTES: dict[tuple[str, str], tuple[str | None, str, Req]] = {
     ("GET", "/api/cases/{ref}/attachments/{attachment_id}"): ("case_read", "case", lambda w: {}),
     ("GET", "/api/search"): ("case_read", "agency", lambda w: {"params": {"q": "Ionescu"}}),
     ("GET", "/api/audit"): ("audit_read", "agency", lambda w: {}),
+    ("GET", "/api/finance/rules"): (None, "agency", lambda w: {}),
+    ("GET", "/api/finance/alerts"): ("finance", "agency", lambda w: {}),
+    ("GET", "/api/finance/alerts/{alert_id}"): ("finance", "agency", lambda w: {}),
+    ("POST", "/api/finance/cases"): (("finance", "entity_write"), "case",
+                                     lambda w: {"json": {"alerts": [w.alert], "case": "GB-1"}}),
 }
 
 
-def expected(role: str, relation: str, needs: str | None, scope: str) -> int | str:
+def expected(role: str, relation: str, needs: str | tuple[str, ...] | None, scope: str) -> int | str:
     """What the policy promises: 'ok' (2xx), 403 or 404."""
     if scope in ("case", "owner") and relation == "outsider":
         return 404
-    if needs is not None and needs not in MAY[role]:
+    wanted = {needs} if isinstance(needs, str) else set(needs or ())
+    if not wanted <= MAY[role]:
         return 403
     if scope == "owner" and relation != "owner":
         return 403
@@ -114,6 +122,12 @@ class World:
                            json={"agency": "pl-police", "access": "write"}).status_code == 201
         self.attachment = client.post("/api/cases/GB-1/attachments", headers=self.boss,
                                       files={"file": ("a.pdf", PDF, "application/pdf")}).json()["id"]
+        settings = client.app.state.settings  # type: ignore[attr-defined]
+        desk = Desk(**settings.desk_options())
+        generate(desk.ledger, 5000, seed=1, per_typology=1)
+        desk.monitor(only=["cycle"])
+        self.alert = desk.alerts()[0].id
+        desk.close()
 
     def case_version(self) -> int:
         return int(self.client.get("/api/cases/GB-1", headers=self.boss).json()["version"])
@@ -146,7 +160,7 @@ def test_authorisation_matrix(world: World) -> None:
     failures = []
     checked = 0
     for (method, template), (needs, scope, build) in ROUTES.items():
-        path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment)
+        path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment, alert_id=world.alert)
         for role, relation in itertools.product(ROLES, RELATIONS):
             want = expected(role, relation, needs, scope)
             headers = {"authorization": f"Bearer {world.tokens[(role, relation)]}"}
@@ -166,7 +180,7 @@ def test_authorisation_matrix(world: World) -> None:
 
 def test_no_token_no_access(world: World) -> None:
     for method, template in ROUTES:
-        path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment)
+        path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment, alert_id=world.alert)
         got = world.client.request(method, path)
         assert got.status_code == 401 and got.headers["www-authenticate"] == "Bearer", (method, template)
     bad = world.client.get("/api/cases", headers={"authorization": "Bearer plm_forged"})

@@ -362,7 +362,7 @@ def _write(ledger: Ledger, w: World, cols: _Columns, shared: list[tuple[int, lis
                       for i in range(w.persons)], dtype=object)
     for group, members in shared:
         for m in members:
-            phone[m] = f"+33 7 00 90 {group // 100:02d} {group % 100:02d}"
+            phone[m] = f"+33 7 80 {group // 100:02d} {group % 100:02d} 00"
     households = np.cumsum(w.rng.random(w.persons) < 0.5)  # households of one or a few persons
     accounts = [w.label(i) for i in range(w.total)]
     parties = pa.table({

@@ -1,0 +1,134 @@
+"""/api/finance: the red-flag rules, the alert queue, one alert with its evidence, filing alerts into a case.
+
+The ledger is opened per request, so the CLI can load and monitor between requests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from palermo.api.auth import ApiActor, Cases
+from palermo.cases.alerts import file_alerts
+from palermo.cases.policy import Action, Actor, decide
+from palermo.finance.desk import AlertDetail, Desk
+from palermo.model import Alert, Case
+from palermo.settings import Settings
+
+router = APIRouter(prefix="/api/finance", tags=["finance"])
+
+
+@contextmanager
+def desk_for(request: Request) -> Iterator[Desk]:
+    """The deployment's finance desk, open for the duration of one request."""
+    settings: Settings = request.app.state.settings
+    options = settings.desk_options()
+    options["ledger_path"].parent.mkdir(parents=True, exist_ok=True)
+    desk = Desk(**options)
+    try:
+        yield desk
+    finally:
+        desk.close()
+
+
+class RuleOut(BaseModel):
+    id: str
+    title: str
+    kind: str
+    weight: float
+    indicator: str
+    explanation: str
+    citations: list[str]
+
+
+class Transaction(BaseModel):
+    tx_id: str
+    ts: datetime
+    source: str | None
+    target: str | None
+    amount: str
+    currency: str
+    channel: str
+    category: str | None
+    location: str | None
+    memo: str | None
+
+
+class Flow(BaseModel):
+    source: str
+    target: str
+    amount: float
+    count: int
+
+
+class AlertOut(BaseModel):
+    alert: Alert
+    explanation: str
+    transactions: list[Transaction]
+    parties: list[dict[str, Any]]
+    flows: list[Flow]
+
+
+class FileRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    alerts: list[str] = Field(min_length=1, max_length=50)
+    case: str | None = Field(default=None, description="reference of an existing case; empty: open a new case")
+    title: str | None = Field(default=None, max_length=300)
+
+
+def detail_out(detail: AlertDetail) -> AlertOut:
+    """An alert detail in its JSON form."""
+    return AlertOut(
+        alert=detail.alert, explanation=detail.explanation,
+        transactions=[Transaction(**{**t, "amount": str(t["amount"])}) for t in detail.transactions],
+        parties=[{k: (str(v) if v is not None else None) for k, v in p.items()} for p in detail.parties],
+        flows=[Flow(source=a, target=b, amount=v, count=n) for a, b, v, n in detail.flows])
+
+
+def file_into_case(request: Request, cases: Cases, actor: Actor, alert_ids: list[str], case_ref: str | None,
+                   title: str | None) -> Case:
+    """File alerts into a new case (needs case creation) or an existing one (needs entity writing there)."""
+    if case_ref is not None:
+        cases.workspace.case(actor, case_ref)  # outside the case's circle: 404 before anything else
+    decide(actor, Action.finance)
+    if case_ref is None:
+        decide(actor, Action.case_create)
+    with desk_for(request) as desk:
+        details = [desk.alert(a) for a in alert_ids]
+    return file_alerts(cases.workspace, actor, details, case_ref=case_ref, title=title)
+
+
+@router.get("/rules", response_model=list[RuleOut])
+def rules(request: Request, actor: ApiActor) -> list[RuleOut]:
+    """The red-flag rules in force, with their sources (unverified citations are marked)."""
+    with desk_for(request) as desk:
+        pack = desk.pack()
+    return [RuleOut(id=r.id, title=r.title, kind=r.kind, weight=r.weight, indicator=r.indicator,
+                    explanation=r.explanation, citations=[c.label for c in pack.citations(r)]) for r in pack.rules]
+
+
+@router.get("/alerts", response_model=list[Alert])
+def alerts(request: Request, actor: ApiActor, rule: str | None = None, subject: str | None = None,
+           limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> list[Alert]:
+    """The alert queue, strongest rules first."""
+    decide(actor, Action.finance)
+    with desk_for(request) as desk:
+        return desk.alerts(rule=rule, subject=subject, limit=limit, offset=offset)
+
+
+@router.get("/alerts/{alert_id}", response_model=AlertOut)
+def alert(request: Request, actor: ApiActor, alert_id: str) -> AlertOut:
+    """One alert with the transactions that triggered it, the parties and the flows between accounts."""
+    decide(actor, Action.finance)
+    with desk_for(request) as desk:
+        return detail_out(desk.alert(alert_id))
+
+
+@router.post("/cases", response_model=Case, status_code=201)
+def file_alerts_route(request: Request, actor: ApiActor, cases: Cases, body: FileRequest) -> Case:
+    """File alerts into a case: accounts, holders and payments as FtM entities, and a note citing the red flags."""
+    return file_into_case(request, cases, actor, body.alerts, body.case, body.title)

@@ -1,0 +1,78 @@
+"""Pages for financial intelligence: the alert queue, an alert with its transactions and money-flow graph, and
+filing alerts into a case."""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from palermo.api.auth import case_store, check_csrf
+from palermo.api.finance import desk_for, file_into_case
+from palermo.cases.policy import Action, decide
+from palermo.finance.desk import AlertDetail
+from palermo.web.workspace import _page, _session
+
+router = APIRouter(include_in_schema=False)
+
+
+def flow_graph(detail: AlertDetail, size: int = 420) -> dict[str, object]:
+    """Positions for a small money-flow drawing: the accounts on a circle, the subject first, arrows for flows."""
+    names = sorted({a for f in detail.flows for a in f[:2]} | set(detail.alert.accounts),
+                   key=lambda a: (a != detail.alert.subject, a))[:24]
+    centre, radius = size / 2, size / 2 - 60
+    pos = {}
+    for i, name in enumerate(names):
+        angle = 2 * math.pi * i / max(1, len(names)) - math.pi / 2
+        pos[name] = (round(centre + radius * math.cos(angle), 1), round(centre + radius * math.sin(angle), 1))
+    edges = []
+    for source, target, amount, count in detail.flows:
+        if source in pos and target in pos and source != target:
+            (x1, y1), (x2, y2) = pos[source], pos[target]
+            dx, dy = x2 - x1, y2 - y1
+            length = math.hypot(dx, dy) or 1
+            # stop short of the target's circle so the arrowhead shows
+            edges.append({"x1": x1, "y1": y1, "x2": round(x2 - dx / length * 14, 1),
+                          "y2": round(y2 - dy / length * 14, 1), "label": f"{amount:,.0f} ({count})"})
+    nodes = [{"name": n, "x": x, "y": y, "subject": n == detail.alert.subject} for n, (x, y) in pos.items()]
+    return {"size": size, "nodes": nodes, "edges": edges}
+
+
+@router.get("/finance", response_class=HTMLResponse)
+def queue(request: Request, rule: str = "", page: int = 1) -> HTMLResponse:
+    """The alert queue: red flags raised by transaction monitoring, strongest rules first."""
+    actor, csrf = _session(request)
+    decide(actor, Action.finance)
+    page = max(page, 1)
+    with desk_for(request) as desk:
+        pack = desk.pack()
+        alerts = desk.alerts(rule=rule or None, limit=50, offset=(page - 1) * 50)
+        count = desk.ledger.count("transactions")
+    return _page(request, "finance_alerts.html", actor, csrf, alerts=alerts, rules=pack.rules, rule=rule,
+                 page=page, transactions=count, pack=pack)
+
+
+@router.get("/finance/alerts/{alert_id}", response_class=HTMLResponse)
+def alert_page(request: Request, alert_id: str) -> HTMLResponse:
+    """One alert: why it was raised, its sources, the transactions and a drawing of the money flows."""
+    actor, csrf = _session(request)
+    decide(actor, Action.finance)
+    with desk_for(request) as desk:
+        detail = desk.alert(alert_id)
+    ws = case_store(request).workspace
+    cases = ws.cases(actor, limit=200) if actor.may(Action.entity_write) else []
+    return _page(request, "finance_alert.html", actor, csrf, d=detail, graph=flow_graph(detail),
+                 cases=[c for c in cases if c.access != "read"], can_create=actor.may(Action.case_create))
+
+
+@router.post("/finance/alerts/{alert_id}/case")
+def file_alert(request: Request, alert_id: str, csrf: str = Form(""), case: str = Form(""),
+               title: str = Form("")) -> RedirectResponse:
+    """File the alert into the chosen case, or a new one."""
+    actor, expected = _session(request)
+    check_csrf(expected, csrf)
+    filed = file_into_case(request, case_store(request), actor, [alert_id], case.strip() or None,
+                           title.strip() or None)
+    return RedirectResponse(f"/cases/{quote(filed.reference, safe='')}", status_code=303)

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from palermo.cases import open_case_store
+from palermo.finance.desk import Desk
+from palermo.finance.generator import generate
+from palermo.settings import Settings
+from palermo.web import create_app
+
+from ..cases.conftest import FAST_HASHER
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    cs = open_case_store(tmp_path, hasher=FAST_HASHER)
+    cs.accounts.add_agency("fr-fiu", "TRACFIN", "FR", "fiu")
+    for name, roles in (("inv", ["investigator"]), ("ana", ["analyst"]), ("vs", ["victim_support"])):
+        cs.accounts.add_user(name, "fr-fiu", roles, password="correct horse battery")
+    settings = Settings(data_dir=tmp_path)
+    desk = Desk(**settings.desk_options())
+    generate(desk.ledger, 20_000, seed=5, per_typology=2)
+    desk.monitor()
+    desk.close()
+    with TestClient(create_app(settings, cs)) as c:
+        c.headers.update({"authorization": "Bearer " + cs.accounts.issue_token(cs.accounts.actor("inv"), "t")})
+        c.app.state.tokens = {n: cs.accounts.issue_token(cs.accounts.actor(n), "t")  # type: ignore[attr-defined]
+                              for n in ("ana", "vs")}
+        yield c
+    cs.store.dispose()
+
+
+def _as(client: TestClient, name: str) -> dict[str, str]:
+    return {"authorization": "Bearer " + client.app.state.tokens[name]}  # type: ignore[attr-defined]
+
+
+def test_queue_detail_and_filing_into_a_new_then_the_same_case(client: TestClient) -> None:
+    queue = client.get("/api/finance/alerts", params={"rule": "scatter_gather"}).json()
+    assert queue and all(a["rule"] == "scatter_gather" for a in queue)
+    alert = queue[0]
+    detail = client.get(f"/api/finance/alerts/{alert['id']}").json()
+    assert [t["tx_id"] for t in detail["transactions"]] == sorted(
+        alert["transactions"], key=lambda t: next(x["ts"] for x in detail["transactions"] if x["tx_id"] == t))
+    assert {t["tx_id"] for t in detail["transactions"]} == set(alert["transactions"])
+    assert sum(f["count"] for f in detail["flows"]) == len(alert["transactions"])
+    assert detail["alert"]["citations"] and "explanation" in detail
+
+    filed = client.post("/api/finance/cases", json={"alerts": [alert["id"]]})
+    assert filed.status_code == 201, filed.text
+    ref = filed.json()["reference"]
+    payments = client.get(f"/api/cases/{ref}/entities", params={"schema": "Payment"}).json()
+    assert payments["total"] == len(alert["transactions"])
+    other = queue[1]["id"] if len(queue) > 1 else alert["id"]
+    again = client.post("/api/finance/cases", json={"alerts": [alert["id"], other], "case": ref})
+    assert again.status_code == 201
+    accounts = client.get(f"/api/cases/{ref}/entities", params={"schema": "BankAccount"}).json()
+    ids = [e["id"] for e in accounts["items"]]
+    assert len(ids) == len(set(ids))  # shared accounts merged, not duplicated
+    notes = client.get(f"/api/cases/{ref}/notes").json()
+    assert len(notes) == 2 and "Filed from transaction monitoring" in notes[0]["body"]
+
+
+def test_roles_and_bad_requests(client: TestClient) -> None:
+    alert = client.get("/api/finance/alerts").json()[0]["id"]
+    assert client.get("/api/finance/alerts", headers=_as(client, "vs")).status_code == 403
+    assert client.get("/api/finance/alerts", headers=_as(client, "ana")).status_code == 200
+    new_case = client.post("/api/finance/cases", json={"alerts": [alert]}, headers=_as(client, "ana"))
+    assert new_case.status_code == 403  # analysts review alerts but do not open cases
+    assert client.get("/api/finance/alerts/alr-nope").status_code == 404
+    assert client.post("/api/finance/cases", json={"alerts": []}).status_code == 422
+    bad = client.post("/api/finance/cases", json={"alerts": [alert], "colour": "red"})
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+    assert client.post("/api/finance/cases", json={"alerts": ["alr-nope"]}).status_code == 404
+    assert client.get("/api/cases").json()["items"] == []  # nothing half-filed
+    rules = client.get("/api/finance/rules", headers=_as(client, "vs")).json()
+    assert any("[UNVERIFIED]" in c for r in rules for c in r["citations"])
