@@ -117,10 +117,12 @@ def _proxy(name: str, schema: str, ident: str):  # type: ignore[no-untyped-def]
 
 def quality(pairs: list[tuple[str, str, bool, str, str]]) -> dict[str, object]:
     config = ScoringConfig.defaults()
+    ids = iter(range(10**9))  # nomenklatura caches per entity id: every proxy gets its own
     methods: dict[str, Callable[[str, str, str], float]] = {
         "palermo": lambda q, n, s: score_candidate(Query(q), ListEntity("x", s, n, (n,))).score,
         "rapidfuzz_wratio": lambda q, n, s: fuzz.WRatio(q, n, processor=default_process),
-        "nomenklatura_logic_v2": lambda q, n, s: LogicV2.compare(_proxy(q, s, "q"), _proxy(n, s, "c"), config).score,
+        "nomenklatura_logic_v2": lambda q, n, s: LogicV2.compare(
+            _proxy(q, s, f"q{next(ids)}"), _proxy(n, s, f"c{next(ids)}"), config).score,
     }
     out: dict[str, object] = {}
     for method, fn in methods.items():
@@ -178,8 +180,8 @@ def throughput(wl: WatchList, queries: list[str]) -> dict[str, object]:
     proxies = {i: _proxy(e.names[0], "Person", i) for i, e in wl.entities.items()}
     started = time.perf_counter()
     found = 0
-    for q in queries:
-        qp = _proxy(q, "Person", "q")
+    for i, q in enumerate(queries):
+        qp = _proxy(q, "Person", f"query-{i}")
         scores = [LogicV2.compare(qp, proxies[c.id], config).score for c in candidates(Query(q), wl)]
         found += any(x >= THRESHOLDS["nomenklatura_logic_v2"] for x in scores)
     s = time.perf_counter() - started

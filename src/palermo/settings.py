@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     """The FIU's goAML schema (XSD) that reports are validated against before they are written."""
     goaml_profile: Path | None = None
     """YAML of the FIU's goAML codes; default: the packaged generic profile."""
+    watchlist: Path | None = None
+    """FtM / OpenSanctions JSON lines file that parties are screened against."""
     spark_master: str = "local[*]"
     """Spark master for `palermo finance monitor --engine spark`: local[*] or a cluster URL."""
 
@@ -49,7 +51,7 @@ class Settings(BaseSettings):
         """Keyword arguments of `palermo.finance.desk.Desk` for these settings."""
         return {"ledger_path": self.ledger or self.data_dir / "finance.duckdb",
                 "typologies": [Path(p) for p in self.typologies.split(os.pathsep) if p.strip()],
-                "goaml_profile": self.goaml_profile, "goaml_xsd": self.goaml_xsd}
+                "goaml_profile": self.goaml_profile, "goaml_xsd": self.goaml_xsd, "watchlist": self.watchlist}
 
     @property
     def profile_dirs(self) -> list[Path]:

@@ -5,6 +5,8 @@ a change to either that the other does not share fails this test."""
 from __future__ import annotations
 
 import itertools
+import json
+from datetime import datetime
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from palermo.finance.desk import Desk
+from palermo.finance.review import keep_hits
+from palermo.finance.screening import Query, load_watchlist, screen
 from palermo.finance.generator import generate
 from palermo.settings import Settings
 from palermo.web import create_app
@@ -83,6 +87,11 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
     ("GET", "/api/finance/rules"): (None, "agency", lambda w: {}),
     ("GET", "/api/finance/alerts"): ("finance", "agency", lambda w: {}),
     ("GET", "/api/finance/alerts/{alert_id}"): ("finance", "agency", lambda w: {}),
+    ("GET", "/api/finance/screening"): ("finance", "agency", lambda w: {}),
+    ("GET", "/api/finance/screening/decisions"): ("finance", "agency", lambda w: {}),
+    ("POST", "/api/finance/screening/{hit_id}/decision"): ("finance", "agency", lambda w: {
+        "path": f"/api/finance/screening/{w.fresh_hit()}/decision",
+        "json": {"decision": "cleared", "reason": "different person"}}),
     ("POST", "/api/finance/cases"): (("finance", "entity_write"), "case",
                                      lambda w: {"json": {"alerts": [w.alert], "case": "GB-1"}}),
 }
@@ -128,6 +137,21 @@ class World:
         desk.monitor(only=["cycle"])
         self.alert = desk.alerts()[0].id
         desk.close()
+        self.watchlist = settings.data_dir / "list.ftm.json"
+        self.watchlist.write_text(json.dumps({"id": "ofac-1", "schema": "Person", "properties": {
+            "name": ["Vitaly Kuzmenko"], "birthDate": ["1971-01-22"]}}) + "\n")
+
+    def fresh_hit(self) -> str:
+        """A new, undecided screening hit (a decided hit cannot be decided again)."""
+        settings = self.client.app.state.settings  # type: ignore[attr-defined]
+        desk = Desk(**settings.desk_options())
+        try:
+            listed = load_watchlist(self.watchlist)
+            query = Query("Vitaly Kuzmenko", ref=f"acct-{_n()}")
+            keep_hits(desk.ledger, listed, [(query, screen(query, listed))], threshold=0.8, run_at=datetime.now())
+            return str(desk.hits(pending=True)[0]["id"])
+        finally:
+            desk.close()
 
     def case_version(self) -> int:
         return int(self.client.get("/api/cases/GB-1", headers=self.boss).json()["version"])
@@ -160,13 +184,14 @@ def test_authorisation_matrix(world: World) -> None:
     failures = []
     checked = 0
     for (method, template), (needs, scope, build) in ROUTES.items():
-        path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment, alert_id=world.alert)
+        path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment, alert_id=world.alert,
+                               hit_id="hit-x")
         for role, relation in itertools.product(ROLES, RELATIONS):
             want = expected(role, relation, needs, scope)
             headers = {"authorization": f"Bearer {world.tokens[(role, relation)]}"}
             kwargs = build(world)
             headers.update(kwargs.pop("headers", {}))
-            got = world.client.request(method, path, headers=headers, **kwargs)
+            got = world.client.request(method, kwargs.pop("path", path), headers=headers, **kwargs)
             checked += 1
             good = 200 <= got.status_code < 300 if want == "ok" else got.status_code == want
             if not good:
@@ -180,7 +205,8 @@ def test_authorisation_matrix(world: World) -> None:
 
 def test_no_token_no_access(world: World) -> None:
     for method, template in ROUTES:
-        path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment, alert_id=world.alert)
+        path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment, alert_id=world.alert,
+                               hit_id="hit-x")
         got = world.client.request(method, path)
         assert got.status_code == 401 and got.headers["www-authenticate"] == "Bearer", (method, template)
     bad = world.client.get("/api/cases", headers={"authorization": "Bearer plm_forged"})

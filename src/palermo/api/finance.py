@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from palermo.api.auth import ApiActor, Cases
@@ -126,6 +127,39 @@ def alert(request: Request, actor: ApiActor, alert_id: str) -> AlertOut:
     decide(actor, Action.finance)
     with desk_for(request) as desk:
         return detail_out(desk.alert(alert_id))
+
+
+class DecisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["confirmed", "cleared"]
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.get("/screening")
+def screening_hits(request: Request, actor: ApiActor, pending: bool = False,
+                   limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict[str, Any]]:
+    """Watchlist hits kept for review, undecided first."""
+    decide(actor, Action.finance)
+    with desk_for(request) as desk:
+        return desk.hits(pending=pending, limit=limit)
+
+
+@router.post("/screening/{hit_id}/decision")
+def decide_hit(request: Request, actor: ApiActor, hit_id: str, body: DecisionRequest) -> dict[str, str]:
+    """Confirm or clear a hit; the decision, its author and reason go into the screening audit trail."""
+    decide(actor, Action.finance)
+    with desk_for(request) as desk:
+        desk.decide(hit_id, body.decision, by=actor.username, reason=body.reason)
+    return {"id": hit_id, "decision": body.decision, "decided_by": actor.username}
+
+
+@router.get("/screening/decisions")
+def decisions(request: Request, actor: ApiActor, format: Literal["csv", "json"] = "csv") -> Response:
+    """The screening audit trail: list version, query, match, scores and features, decision, who, when, why."""
+    decide(actor, Action.finance)
+    with desk_for(request) as desk:
+        text = desk.decisions(format)
+    return Response(text, media_type="text/csv" if format == "csv" else "application/json")
 
 
 @router.post("/cases", response_model=Case, status_code=201)

@@ -44,12 +44,28 @@ def serve(host: Annotated[str | None, typer.Option(help="default PALERMO_HOST or
                   f"  Log in at http://{settings.host}:{settings.port}/login as [bold]{username}[/] with password "
                   f"[bold]{password}[/]\n  This password is shown only now; keep it or add users with "
                   "`palermo users add`.", soft_wrap=True)
+        _demo_ledger(settings)
     library = application.state.library
     err.print(f"Palermo: {len(library.profiles)} jurisdictions, {len(library.instruments)} instruments loaded")
     for problem in library.problems:
         err.print(f"[red]problem:[/] {problem.error.message}")
     err.print(f"Serving on http://{settings.host}:{settings.port}/ (API docs: /api/docs)")
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+
+
+def _demo_ledger(settings: Settings) -> None:
+    """On first start, a synthetic year of banking with planted red flags, so the Alerts page has something."""
+    from palermo.finance.desk import Desk
+
+    desk = Desk(**settings.desk_options())
+    try:
+        if desk.ledger.count("transactions") == 0:
+            desk.generate(100_000, seed=2019)
+            run, _ = desk.monitor()
+            err.print(f"Demo ledger: {desk.ledger.count('transactions'):,} synthetic transactions, "
+                      f"{len(run.alerts)} alerts (Alerts page; `palermo finance --help`)")
+    finally:
+        desk.close()
 
 
 def main() -> None:

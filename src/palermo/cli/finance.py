@@ -177,3 +177,80 @@ def report(alert: Annotated[list[str], typer.Argument(help="alert ids to report 
 def _progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                     TimeElapsedColumn(), console=err, transient=True)
+
+
+@finance_app.command("screen")
+def screen_cmd(names: Annotated[list[str] | None, typer.Argument(help="names to screen")] = None,
+               watchlist: Annotated[Path | None, typer.Option("--list", help="FtM / OpenSanctions JSON lines")] = None,
+               parties: Annotated[bool, typer.Option("--parties", help="screen every party in the ledger")] = False,
+               threshold: Annotated[float, typer.Option(help="lowest score that counts as a hit")] = 0.8,
+               ledger: LedgerOpt = None, as_json: JsonOpt = False) -> None:
+    """Screen names or the ledger's parties against a watchlist; hits are kept for review (confirm or clear)."""
+    desk = _desk(ledger)
+    try:
+        listed, results, new = desk.screen(names=names or [], parties=parties, watchlist=watchlist,
+                                           threshold=threshold)
+    finally:
+        desk.close()
+    if as_json:
+        sys.stdout.write(json.dumps({"list": listed.name, "version": listed.version, "new_hits": new, "results": [
+            {"query": q.name, "ref": q.ref, "matches": [
+                {"entity": m.entity.id, "caption": m.entity.caption, "score": m.score, "matched_name": m.matched_name,
+                 "features": [f.__dict__ for f in m.features]} for m in ms]} for q, ms in results]},
+            indent=2, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"{len(results)} screened against {listed.version} ({len(listed.entities):,} entities); "
+                        f"{new} new hits")
+    for col in ("query", "match", "score", "why"):
+        table.add_column(col)
+    for query, matches in results:
+        for m in matches:
+            why = "; ".join(f"{f.name} {f.value:.2f}" for f in m.features)
+            table.add_row(query.name, f"{m.entity.caption} ({m.entity.id})", f"{m.score:.2f}", why)
+    out.print(table)
+
+
+@finance_app.command("hits")
+def hits_cmd(pending: Annotated[bool, typer.Option(help="only hits nobody has decided")] = False,
+             ledger: LedgerOpt = None) -> None:
+    """List screening hits kept for review."""
+    desk = _desk(ledger)
+    try:
+        rows = desk.hits(pending=pending)
+    finally:
+        desk.close()
+    table = Table(title=f"{len(rows)} screening hits")
+    for col in ("hit", "query", "listed", "score", "decision"):
+        table.add_column(col, no_wrap=col == "hit")
+    for r in rows:
+        table.add_row(r["id"], r["query_name"], r["entity_caption"], f"{r['score']:.2f}",
+                      f"{r['decision']} by {r['decided_by']}" if r["decision"] else "pending")
+    out.print(table)
+
+
+@finance_app.command("decide")
+def decide_cmd(hit: Annotated[str, typer.Argument(help="hit id")],
+               decision: Annotated[str, typer.Argument(help="confirmed or cleared")],
+               by: Annotated[str, typer.Option(help="who decides (goes into the audit trail)")],
+               reason: Annotated[str, typer.Option(help="why")],
+               ledger: LedgerOpt = None) -> None:
+    """Confirm or clear a screening hit."""
+    desk = _desk(ledger)
+    try:
+        desk.decide(hit, decision, by=by, reason=reason)
+    finally:
+        desk.close()
+    out.print(f"{hit}: {decision} by {by}")
+
+
+@finance_app.command("decisions")
+def decisions_cmd(fmt: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
+                  ledger: LedgerOpt = None) -> None:
+    """Export the screening audit trail: list version, query, match, scores, decision, who, when, why."""
+    if fmt not in ("csv", "json"):
+        raise typer.BadParameter("choose csv or json", param_hint="--format")
+    desk = _desk(ledger)
+    try:
+        sys.stdout.write(desk.decisions("json" if fmt == "json" else "csv"))
+    finally:
+        desk.close()

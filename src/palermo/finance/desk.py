@@ -15,7 +15,9 @@ from palermo.finance.generator import Injected, generate
 from palermo.finance.ingest import Mapping, ingest_amlsim, ingest_file, ingest_ftm, read_mapping
 from palermo.finance.ledger import Ledger, LoadReport
 from palermo.finance.monitor import Monitoring, Progress, monitor
+from palermo.finance.review import decide_hit, export_decisions, hits, keep_hits
 from palermo.finance.rules import Pack, load_pack
+from palermo.finance.screening import Match, Query, WatchList, load_watchlist, screen_all
 from palermo.model import Alert
 
 Format = Literal["auto", "csv", "parquet", "amlsim", "ftm"]
@@ -36,8 +38,10 @@ class Desk:
     """Transactions, rules and alerts of one FIU or bank team, on a ledger file."""
 
     def __init__(self, ledger_path: Path | None, typologies: Sequence[Path] = (), *,
-                 goaml_profile: Path | None = None, goaml_xsd: Path | None = None) -> None:
+                 goaml_profile: Path | None = None, goaml_xsd: Path | None = None,
+                 watchlist: Path | None = None) -> None:
         self.ledger = Ledger(ledger_path)
+        self.watchlist = watchlist
         self.typologies = list(typologies)
         self.goaml_profile = goaml_profile
         self.goaml_xsd = goaml_xsd
@@ -133,6 +137,47 @@ class Desk:
                               submitted=submitted)
         goaml.validate(xml, schema)
         return xml
+
+
+    def screen(self, *, names: Sequence[str] = (), parties: bool = False, watchlist: Path | None = None,
+               threshold: float = 0.8) -> tuple[WatchList, list[tuple[Query, list[Match]]], int]:
+        """Screen names, or every party in the ledger, against a watchlist; hits are kept for review.
+        Returns the list, the results and how many hits are new."""
+        path = watchlist or self.watchlist
+        if path is None:
+            raise InvalidInput("no watchlist to screen against",
+                               hint="give --list (or set PALERMO_WATCHLIST) to an FtM / OpenSanctions JSON lines file")
+        if not 0 < threshold <= 1:
+            raise InvalidInput("threshold: must be above 0 and at most 1")
+        listed = load_watchlist(path)
+        queries = [Query(name=n) for n in names if n.strip()]
+        if parties:
+            for account, name, birth, country in self.ledger.rows(
+                    "SELECT account, name, CAST(birth_date AS VARCHAR), country FROM parties "
+                    "WHERE name IS NOT NULL ORDER BY account"):
+                queries.append(Query(name=name, birth_date=birth, countries=(country.lower(),) if country else (),
+                                     ref=account))
+        if not queries:
+            raise InvalidInput("nothing to screen: give names, or --parties to screen the ledger's parties")
+        results = screen_all(queries, listed, threshold=threshold)
+        new = keep_hits(self.ledger, listed, [(q, m) for q, m in results if m], threshold=threshold,
+                        run_at=datetime.now(UTC).replace(tzinfo=None))
+        return listed, results, new
+
+    def hits(self, *, pending: bool = False, limit: int = 500) -> list[dict[str, Any]]:
+        """Screening hits kept for review, undecided first."""
+        return hits(self.ledger, pending=pending, limit=limit)
+
+    def decide(self, hit_id: str, decision: str, *, by: str, reason: str) -> None:
+        """Confirm or clear a screening hit, with the reviewer's name and reason."""
+        if decision not in ("confirmed", "cleared"):
+            raise InvalidInput("decision: must be 'confirmed' or 'cleared'")
+        decide_hit(self.ledger, hit_id, decision,  # type: ignore[arg-type]  # checked just above
+                   by=by, reason=reason, at=datetime.now(UTC).replace(tzinfo=None))
+
+    def decisions(self, fmt: Literal["csv", "json"] = "csv") -> str:
+        """The screening audit trail: every hit, its list version, scores and the decision on it."""
+        return export_decisions(self.ledger, fmt)
 
 
 def _guess(path: Path) -> Format:

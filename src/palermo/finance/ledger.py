@@ -29,6 +29,11 @@ PARTY_COLUMNS = {
 TABLES = {"transactions": TRANSACTION_COLUMNS, "parties": PARTY_COLUMNS}
 ALERTS_DDL = """CREATE TABLE IF NOT EXISTS alerts (id VARCHAR PRIMARY KEY, rule VARCHAR NOT NULL,
     subject VARCHAR NOT NULL, first_at TIMESTAMP, weight DOUBLE, body VARCHAR NOT NULL, found_at TIMESTAMP NOT NULL)"""
+SCREENING_DDL = """CREATE TABLE IF NOT EXISTS screening_hits (id VARCHAR PRIMARY KEY, run_at TIMESTAMP NOT NULL,
+    list_name VARCHAR NOT NULL, list_version VARCHAR NOT NULL, query_ref VARCHAR, query_name VARCHAR NOT NULL,
+    query_birth_date VARCHAR, entity_id VARCHAR NOT NULL, entity_caption VARCHAR NOT NULL, entity_schema VARCHAR,
+    matched_name VARCHAR, score DOUBLE NOT NULL, threshold DOUBLE NOT NULL, features VARCHAR NOT NULL,
+    decision VARCHAR, decided_by VARCHAR, decided_at TIMESTAMP, reason VARCHAR)"""
 MAX_REPORTED = 20
 
 
@@ -93,12 +98,17 @@ class Ledger:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.con = duckdb.connect(str(path) if path else ":memory:")
+        try:
+            self.con = duckdb.connect(str(path) if path else ":memory:")
+        except duckdb.Error as exc:  # locked by another process, or written by a newer DuckDB
+            raise InvalidInput(f"{path}: cannot open the ledger: {str(exc).splitlines()[0]}",
+                               hint="close the other process using it, or give --ledger another file") from None
         if threads:
             self.con.execute(f"SET threads = {int(threads)}").fetchall()
         for table in TABLES:
             self.con.execute(_ddl(table)).fetchall()
         self.con.execute(ALERTS_DDL).fetchall()
+        self.con.execute(SCREENING_DDL).fetchall()
 
     def close(self) -> None:
         """Close the database."""

@@ -18,20 +18,25 @@ from followthemoney import model as ftm
 from followthemoney.exc import InvalidData
 from followthemoney.types import registry
 from normality import ascii_text
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import Indel, JaroWinkler
 from rigour.names import remove_org_types
 from rigour.text import metaphone
 
 from palermo.errors import InvalidInput
 
 SCREENED_SCHEMATA = ("LegalEntity", "Vessel", "Airplane")
-STOP = {"al", "el", "bin", "ibn", "von", "van", "de", "der", "da", "di", "la", "le", "the", "and", "of"}
+STOP = {"al", "el", "bin", "bn", "ibn", "von", "van", "de", "der", "da", "di", "la", "le", "the", "and", "of"}
+MARKS = str.maketrans("", "", "'’ʹʼ`")
+# Spellings that transliteration systems disagree on, reduced to one consonant skeleton (order matters).
+SKELETON = [("tsch", "c"), ("sch", "s"), ("kh", "h"), ("ch", "h"), ("zh", "s"), ("sh", "s"), ("ph", "f"),
+            ("dh", "d"), ("th", "t"), ("gh", "g"), ("ck", "k"), ("x", "ks"), ("q", "k"), ("w", "v"), ("z", "s")]
 
 
 @lru_cache(maxsize=200_000)
 def tokens(name: str) -> tuple[str, ...]:
     """A name as Latin lower-case words: transliterated, legal forms (LLC, GmbH, OOO ...) and particles removed."""
-    latin = ascii_text(remove_org_types(name) or name) or ""
+    latin = (ascii_text(remove_org_types(name) or name) or "").translate(MARKS)
+    latin = remove_org_types(latin) or latin
     words = "".join(c if c.isalnum() else " " for c in latin.lower()).split()
     kept = tuple(w for w in words if w not in STOP)
     return kept or tuple(words)
@@ -40,6 +45,27 @@ def tokens(name: str) -> tuple[str, ...]:
 @lru_cache(maxsize=200_000)
 def _sound(word: str) -> str:
     return metaphone(word) or word
+
+
+@lru_cache(maxsize=200_000)
+def skeleton(word: str) -> str:
+    """The consonants of a word after folding spelling variants (kh/ch, zh/sh/sch, w/v ...): Aleksej and Alexei,
+    Mikhail and Michail, Mohammed and the vowel-less Arabic transliteration mhmd share one skeleton."""
+    for old, new in SKELETON:
+        word = word.replace(old, new)
+    out = ""
+    for c in word:
+        if c in "aeiouyhj" or (out and out[-1] == c):
+            continue
+        out += c
+    return out
+
+
+def _keys(word: str) -> tuple[str, ...]:
+    """Index keys of a word: itself, its sound and its consonant skeleton."""
+    keys = (word, "~" + _sound(word))
+    bones = skeleton(word)
+    return keys + ("#" + bones,) if len(bones) >= 3 else keys
 
 
 @dataclass(frozen=True)
@@ -69,8 +95,8 @@ class WatchList:
         for entity in self.entities.values():
             for name in entity.names:
                 for word in tokens(name):
-                    self.index[word].add(entity.id)
-                    self.index["~" + _sound(word)].add(entity.id)
+                    for key in _keys(word):
+                        self.index[key].add(entity.id)
 
 
 def load_watchlist(path: Path, name: str | None = None) -> WatchList:
@@ -134,35 +160,50 @@ class Match:
     matched_name: str
 
 
+def _vowelless(a: str, b: str) -> bool:
+    return min(len(a), len(b)) >= 3 and any(not set(w) & set("aeiou") for w in (a, b))
+
+
 def _word_similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
     if len(a) == 1 or len(b) == 1:  # an initial stands for any word starting with it
         return 0.9 if a[0] == b[0] else 0.0
+    similarity = JaroWinkler.normalized_similarity(a, b)
     if _sound(a) == _sound(b) and min(len(a), len(b)) > 2:
-        return max(0.9, JaroWinkler.normalized_similarity(a, b))
-    return JaroWinkler.normalized_similarity(a, b)
+        return max(0.9, similarity)
+    # Equal skeletons count when long enough to be telling (Potanin and Putin share p-t-n), or when one side
+    # was written without vowels, as names transliterated from Arabic or Persian are (mhmd, Mohammed).
+    if skeleton(a) == skeleton(b) and (len(skeleton(a)) >= 4 or (len(skeleton(a)) >= 2 and _vowelless(a, b))):
+        return max(0.88, similarity)
+    return similarity
 
 
 def name_similarity(query: Sequence[str], candidate: Sequence[str]) -> float:
     """How well the words of two names align, in any order: each query word paired with its best candidate word,
-    weighted by length; candidate words left over count against the match only lightly (middle names)."""
+    weighted by length. Words left over count fully, unless one name is wholly contained in the other (a middle
+    name, patronymic or legal form added), when they count lightly. Names split differently into words
+    (Xi Jin Ping, Xi Jinping) are also compared whole."""
     if not query or not candidate:
         return 0.0
     free = list(candidate)
-    got, total = 0.0, 0.0
+    got, matched, missed = 0.0, 0.0, 0.0
     for word in sorted(query, key=len, reverse=True):
         weight = max(len(word), 3)
-        total += weight
-        if not free:
-            continue
-        best = max(range(len(free)), key=lambda i: _word_similarity(word, free[i]))
-        sim = _word_similarity(word, free[best])
-        if sim >= 0.75:
+        best = max(range(len(free)), key=lambda i: _word_similarity(word, free[i])) if free else -1
+        sim = _word_similarity(word, free[best]) if free else 0.0
+        if sim >= 0.82:
             got += weight * sim
+            matched += weight
             free.pop(best)
-    leftover = sum(max(len(w), 3) for w in free) * 0.2
-    return got / (total + leftover)
+        else:
+            missed += weight
+    left = sum(max(len(w), 3) for w in free)
+    contained = matched > 0 and (missed == 0 or not free)
+    penalty = 0.15 if contained else 1.0
+    score = got / (matched + penalty * (missed + left)) if matched else 0.0
+    joined = Indel.normalized_similarity("".join(query), "".join(candidate))
+    return max(score, joined if joined >= 0.92 else 0.0)
 
 
 def _dates(query: str | None, listed: Sequence[str]) -> Feature | None:
@@ -202,7 +243,7 @@ def candidates(query: Query, watchlist: WatchList, limit: int = 50) -> list[List
     for word in set(tokens(query.name)):
         if len(word) < 2:
             continue
-        for key in (word, "~" + _sound(word)):
+        for key in _keys(word):
             ids = watchlist.index.get(key, ())
             if len(ids) > 5000:  # a very common word alone does not make a candidate
                 continue

@@ -3,6 +3,7 @@ filing alerts into a case."""
 
 from __future__ import annotations
 
+import json
 import math
 from urllib.parse import quote
 
@@ -76,3 +77,27 @@ def file_alert(request: Request, alert_id: str, csrf: str = Form(""), case: str 
     filed = file_into_case(request, case_store(request), actor, [alert_id], case.strip() or None,
                            title.strip() or None)
     return RedirectResponse(f"/cases/{quote(filed.reference, safe='')}", status_code=303)
+
+
+@router.get("/finance/screening", response_class=HTMLResponse)
+def screening_page(request: Request) -> HTMLResponse:
+    """Watchlist hits to review: each with its scores and why, and the form to confirm or clear it."""
+    actor, csrf = _session(request)
+    decide(actor, Action.finance)
+    with desk_for(request) as desk:
+        rows = desk.hits(limit=500)
+    for row in rows:
+        row["why"] = json.loads(row["features"])
+    return _page(request, "finance_screening.html", actor, csrf, hits=rows)
+
+
+@router.post("/finance/screening/{hit_id}")
+def screening_decision(request: Request, hit_id: str, csrf: str = Form(""), decision: str = Form(...),
+                       reason: str = Form("")) -> RedirectResponse:
+    """Record the reviewer's decision on a hit."""
+    actor, expected = _session(request)
+    check_csrf(expected, csrf)
+    decide(actor, Action.finance)
+    with desk_for(request) as desk:
+        desk.decide(hit_id, decision, by=actor.username, reason=reason)
+    return RedirectResponse("/finance/screening", status_code=303)
