@@ -34,10 +34,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import uvicorn
 
     from palermo.cases.demo import create_demo
+    from palermo.finance.desk import Desk
     from palermo.settings import Settings
     from palermo.web import create_app
-
-    from palermo.finance.desk import Desk
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("browser"))
     app = create_app(settings)

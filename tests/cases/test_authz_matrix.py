@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import datetime
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from palermo.finance.desk import Desk
+from palermo.finance.generator import generate
 from palermo.finance.review import keep_hits
 from palermo.finance.screening import Query, load_watchlist, screen
-from palermo.finance.generator import generate
 from palermo.settings import Settings
 from palermo.web import create_app
 

@@ -65,7 +65,7 @@ def _keys(word: str) -> tuple[str, ...]:
     """Index keys of a word: itself, its sound and its consonant skeleton."""
     keys = (word, "~" + _sound(word))
     bones = skeleton(word)
-    return keys + ("#" + bones,) if len(bones) >= 3 else keys
+    return (*keys, "#" + bones) if len(bones) >= 3 else keys
 
 
 @dataclass(frozen=True)
