@@ -92,6 +92,8 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
     ("POST", "/api/finance/screening/{hit_id}/decision"): ("finance", "agency", lambda w: {
         "path": f"/api/finance/screening/{w.fresh_hit()}/decision",
         "json": {"decision": "cleared", "reason": "different person"}}),
+    ("POST", "/api/finance/reports"): ("finance", "agency", lambda w: {
+        "json": {"alerts": [w.alert], "reference": "STR-1"}}),
     ("POST", "/api/finance/cases"): (("finance", "entity_write"), "case",
                                      lambda w: {"json": {"alerts": [w.alert], "case": "GB-1"}}),
 }
@@ -137,6 +139,12 @@ class World:
         desk.monitor(only=["cycle"])
         self.alert = desk.alerts()[0].id
         desk.close()
+        # any-content schema: this matrix is about who may report, tests/finance about what validates
+        xsd = settings.data_dir / "any.xsd"
+        xsd.write_text('<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:element name="report">'
+                       '<xs:complexType><xs:sequence><xs:any processContents="skip" minOccurs="0" '
+                       'maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element></xs:schema>')
+        client.app.state.settings = settings.model_copy(update={"goaml_xsd": xsd})  # type: ignore[attr-defined]
         self.watchlist = settings.data_dir / "list.ftm.json"
         self.watchlist.write_text(json.dumps({"id": "ofac-1", "schema": "Person", "properties": {
             "name": ["Vitaly Kuzmenko"], "birthDate": ["1971-01-22"]}}) + "\n")

@@ -78,3 +78,20 @@ def test_roles_and_bad_requests(client: TestClient) -> None:
     assert client.get("/api/cases").json()["items"] == []  # nothing half-filed
     rules = client.get("/api/finance/rules", headers=_as(client, "vs")).json()
     assert any("[UNVERIFIED]" in c for r in rules for c in r["citations"])
+
+
+def test_goaml_report_over_the_api(client: TestClient, shared_data, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    alert = client.get("/api/finance/alerts", params={"rule": "funnel_account"}).json()[0]
+    body = {"alerts": [alert["id"]], "reference": "STR 2026/7", "reason": "Deposits at night in three towns."}
+    refused = client.post("/api/finance/reports", json=body)
+    assert refused.status_code == 422 and "no goAML schema" in refused.json()["detail"]
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    xsd = shared_data("goaml_schema") / "goAMLSchema_v5.0.1.xsd"
+    client.app.state.settings = settings.model_copy(update={"goaml_xsd": xsd})  # type: ignore[attr-defined]
+    done = client.post("/api/finance/reports", json=body)
+    assert done.status_code == 200 and done.headers["content-type"] == "application/xml"
+    assert 'filename="STR_2026_7.xml"' in done.headers["content-disposition"]
+    assert b"<reason>Deposits at night in three towns." in done.content
+    for tx in alert["transactions"]:
+        assert f"<transactionnumber>{tx}</transactionnumber>".encode() in done.content
+    assert client.post("/api/finance/reports", json={**body, "alerts": ["alr-nope"]}).status_code == 404

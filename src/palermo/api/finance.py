@@ -162,6 +162,35 @@ def decisions(request: Request, actor: ApiActor, format: Literal["csv", "json"] 
     return Response(text, media_type="text/csv" if format == "csv" else "application/json")
 
 
+class ReportRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    alerts: list[str] = Field(min_length=1, max_length=200)
+    reference: str = Field(min_length=1, max_length=255)
+    reason: str | None = Field(default=None, max_length=4000, description="your words, put before the red flags")
+    action: str | None = Field(default=None, max_length=4000)
+
+
+def make_report(request: Request, actor: Actor, body: ReportRequest) -> bytes:
+    """A goAML report of the alerts, validated against the configured schema (PALERMO_GOAML_XSD)."""
+    decide(actor, Action.finance)
+    with desk_for(request) as desk:
+        return desk.report(body.alerts, reference=body.reference, reason=body.reason, action=body.action)
+
+
+@router.post("/reports", response_class=Response,
+             responses={200: {"content": {"application/xml": {}}, "description": "the validated goAML XML"}})
+def report(request: Request, actor: ApiActor, body: ReportRequest) -> Response:
+    """A goAML STR of the alerts, validated against the FIU's XSD before it is returned (422 with the schema's
+    reason if it does not validate, or if no schema is configured)."""
+    xml = make_report(request, actor, body)
+    return Response(xml, media_type="application/xml",
+                    headers={"content-disposition": f'attachment; filename="{_filename(body.reference)}.xml"'})
+
+
+def _filename(reference: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in reference)[:80] or "report"
+
+
 @router.post("/cases", response_model=Case, status_code=201)
 def file_alerts_route(request: Request, actor: ApiActor, cases: Cases, body: FileRequest) -> Case:
     """File alerts into a case: accounts, holders and payments as FtM entities, and a note citing the red flags."""

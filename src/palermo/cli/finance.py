@@ -45,7 +45,9 @@ def ingest(source: Annotated[Path, typer.Argument(help="CSV or Parquet file, FtM
     desk = _desk(ledger)
     try:
         chosen: Format = fmt  # type: ignore[assignment]  # checked just above
-        for report in desk.ingest(source, chosen, mapping, currency):
+        with err.status(f"checking every row of {source}, then loading it in one transaction ..."):
+            reports = desk.ingest(source, chosen, mapping, currency)
+        for report in reports:
             out.print(f"loaded {report.rows:,} {report.table} from {report.source}")
     finally:
         desk.close()

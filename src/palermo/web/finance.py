@@ -8,12 +8,15 @@ import math
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from palermo.api.auth import case_store, check_csrf
-from palermo.api.finance import desk_for, file_into_case
+from palermo.api.finance import ReportRequest, desk_for, file_into_case, make_report
 from palermo.cases.policy import Action, decide
+from palermo.errors import InvalidInput
 from palermo.finance.desk import AlertDetail
+from palermo.model import invalid
 from palermo.web.workspace import _page, _session
 
 router = APIRouter(include_in_schema=False)
@@ -51,8 +54,11 @@ def queue(request: Request, rule: str = "", page: int = 1) -> HTMLResponse:
         pack = desk.pack()
         alerts = desk.alerts(rule=rule or None, limit=50, offset=(page - 1) * 50)
         count = desk.ledger.count("transactions")
+    ws = case_store(request).workspace
+    cases = ws.cases(actor, limit=200) if actor.may(Action.entity_write) else []
     return _page(request, "finance_alerts.html", actor, csrf, alerts=alerts, rules=pack.rules, rule=rule,
-                 page=page, transactions=count, pack=pack)
+                 page=page, transactions=count, pack=pack, cases=[c for c in cases if c.access != "read"],
+                 can_create=actor.may(Action.case_create))
 
 
 @router.get("/finance/alerts/{alert_id}", response_class=HTMLResponse)
@@ -66,6 +72,34 @@ def alert_page(request: Request, alert_id: str) -> HTMLResponse:
     cases = ws.cases(actor, limit=200) if actor.may(Action.entity_write) else []
     return _page(request, "finance_alert.html", actor, csrf, d=detail, graph=flow_graph(detail),
                  cases=[c for c in cases if c.access != "read"], can_create=actor.may(Action.case_create))
+
+
+@router.post("/finance/cases")
+def file_selected(request: Request, csrf: str = Form(""), alert: list[str] = Form(default_factory=list),
+                  case: str = Form(""), title: str = Form("")) -> RedirectResponse:
+    """File the alerts ticked in the queue into one case."""
+    actor, expected = _session(request)
+    check_csrf(expected, csrf)
+    filed = file_into_case(request, case_store(request), actor, alert, case.strip() or None, title.strip() or None)
+    return RedirectResponse(f"/cases/{quote(filed.reference, safe='')}", status_code=303)
+
+
+@router.post("/finance/report")
+def report(request: Request, csrf: str = Form(""), alert: list[str] = Form(default_factory=list),
+           reference: str = Form(...), reason: str = Form("")) -> Response:
+    """Download a goAML report of the alerts (validated against the FIU's schema first)."""
+    actor, expected = _session(request)
+    check_csrf(expected, csrf)
+    if not alert:
+        raise InvalidInput("tick at least one alert to report")
+    try:
+        body = ReportRequest(alerts=alert, reference=reference.strip(), reason=reason.strip() or None)
+    except ValidationError as exc:
+        raise invalid(exc) from None
+    xml = make_report(request, actor, body)
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in body.reference)[:80]
+    return Response(xml, media_type="application/xml",
+                    headers={"content-disposition": f'attachment; filename="{name}.xml"'})
 
 
 @router.post("/finance/alerts/{alert_id}/case")
