@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,24 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 POSTGRES_ADMIN_URL = os.environ.get("PALERMO_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI") == "true"
+
+
+SHARED_CANDIDATES = [Path(p) for p in [os.environ.get("PALERMO_SHARED_DATA", "")] if p] + [
+    ROOT.parent / "shared" / "data", Path("/work/shared/data")]
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Callable[[str], Path]:
+    """A folder of the workplace's restricted data sets (not shipped): skipped on a user's clone, required in CI."""
+    def folder(name: str) -> Path:
+        for base in SHARED_CANDIDATES:
+            if (base / name).is_dir():
+                return base / name
+        reason = f"../shared/data/{name} is not here (restricted data, read from the workplace only)"
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return folder
 
 
 @pytest.fixture(scope="session")

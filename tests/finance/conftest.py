@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 
@@ -10,25 +8,6 @@ from palermo.finance.generator import Injected, generate
 from palermo.finance.ledger import Ledger
 from palermo.finance.monitor import Monitoring, monitor
 from palermo.finance.rules import load_pack
-
-ROOT = Path(__file__).resolve().parents[2]
-IN_CI = os.environ.get("CI") == "true"
-SHARED_CANDIDATES = [Path(p) for p in [os.environ.get("PALERMO_SHARED_DATA", "")] if p] + [
-    ROOT.parent / "shared" / "data", Path("/work/shared/data")]
-
-
-@pytest.fixture(scope="session")
-def shared_data() -> Callable[[str], Path]:
-    """A folder of the workplace's restricted data sets (not shipped): skipped on a user's clone, required in CI."""
-    def folder(name: str) -> Path:
-        for base in SHARED_CANDIDATES:
-            if (base / name).is_dir():
-                return base / name
-        reason = f"../shared/data/{name} is not here (restricted data, read from the workplace only)"
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return folder
 
 
 @pytest.fixture
