@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     """YAML of the FIU's goAML codes; default: the packaged generic profile."""
     watchlist: Path | None = None
     """FtM / OpenSanctions JSON lines file that parties are screened against."""
+    stats_store: Path | None = None
+    """DuckDB file of victim-level datasets and their privacy-budget ledgers; default data_dir/stats.duckdb."""
     spark_master: str = "local[*]"
     """Spark master for `palermo finance monitor --engine spark`: local[*] or a cluster URL."""
 
@@ -52,6 +54,11 @@ class Settings(BaseSettings):
         return {"ledger_path": self.ledger or self.data_dir / "finance.duckdb",
                 "typologies": [Path(p) for p in self.typologies.split(os.pathsep) if p.strip()],
                 "goaml_profile": self.goaml_profile, "goaml_xsd": self.goaml_xsd, "watchlist": self.watchlist}
+
+    @property
+    def stats_store_path(self) -> Path:
+        """Where the statistics store lives."""
+        return self.stats_store or self.data_dir / "stats.duckdb"
 
     @property
     def profile_dirs(self) -> list[Path]:

@@ -10,6 +10,7 @@ import typer
 from palermo.cli.cases import agencies_app, audit_app, cases_app, db_app, users_app
 from palermo.cli.finance import finance_app
 from palermo.cli.law import err, law_app
+from palermo.cli.stats import stats_app
 from palermo.errors import PalermoError
 from palermo.settings import Settings
 
@@ -22,6 +23,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(cases_app, name="cases")
 app.add_typer(audit_app, name="audit")
 app.add_typer(finance_app, name="finance")
+app.add_typer(stats_app, name="stats")
 
 
 @app.command()

@@ -100,7 +100,7 @@ def _clean(var: Variable, raw: str, where: str) -> str | None:
         code = value.upper()
         if code in ("0", "00"):  # the dictionary's "Unknown Country"
             return None
-        if registry.country.clean(code) is None and code != "NA":  # NA: Namibia, often mistaken for missing
+        if len(code) != 2 or (registry.country.clean(code) is None and code != "NA"):  # NA: Namibia, often mistaken for missing
             raise InvalidInput(f"{where}: {var.name}: {value!r} is not an ISO 3166 country code")
         return code
     allowed = schema().domains.get(var.name)

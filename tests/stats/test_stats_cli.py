@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", "from palermo.cli import main; main()", *args],
+                          capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_import_release_ledger_and_budget(tmp_path: Path, shared_data: Callable[[str], Path]) -> None:
+    source = shared_data("ctdc") / "ctdc_global_dataset_2020-04-14_subset.csv"
+    store = str(tmp_path / "stats.duckdb")
+    done = run("stats", "import", str(source), "--name", "ctdc", "--budget", "1.0", "--store", store, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "48,773 records" in done.stdout and "nacionalidade" in done.stdout
+    done = run("stats", "release", "ctdc", "--by", "gender,ageBroad", "--k", "11", "--as", "ana", "--store", store,
+               cwd=tmp_path)
+    assert done.returncode == 0 and "k-anonymous" in done.stdout
+    done = run("stats", "release", "ctdc", "--by", "gender,ageBroad", "--epsilon", "0.6", "--as", "ana",
+               "--store", store, "--out", "release.json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    public = json.loads((tmp_path / "release.json").read_text())
+    assert public["epsilon"] == 0.6 and "utility" not in public and len(public["cells"]) == 3 * 10
+    assert "for the data owner only" in done.stderr  # the utility report goes to the terminal, not the file
+    over = run("stats", "release", "ctdc", "--by", "gender", "--epsilon", "0.5", "--as", "ana", "--store", store,
+               cwd=tmp_path)
+    assert over.returncode == 5 and "nothing was released" in over.stderr
+    ledger = json.loads(run("stats", "ledger", "ctdc", "--json", "--store", store, cwd=tmp_path).stdout)
+    assert [e["kind"] for e in ledger] == ["k-anonymous", "dp-laplace"] and ledger[1]["released_by"] == "ana"
+
+
+def test_estimate_and_bad_input(tmp_path: Path, shared_data: Callable[[str], Path]) -> None:
+    lists = shared_data("mse_modern_slavery_lists") / "UKdat_5.csv"
+    done = run("stats", "estimate", str(lists), cwd=tmp_path)
+    assert done.returncode == 0 and "estimated total: 11,313" in done.stdout
+    (tmp_path / "bad.csv").write_text("gender\nWoman\n")
+    bad = run("stats", "import", "bad.csv", "--name", "x", "--store", str(tmp_path / "s.duckdb"), cwd=tmp_path)
+    assert bad.returncode == 2 and "bad.csv:2: gender" in bad.stderr
