@@ -175,3 +175,17 @@ def test_open_an_alert_see_its_transactions_and_file_it_into_a_case(server, page
     table = page.locator("#entity-table").inner_text()
     assert "BankAccount" in table and "Payment" in table
     assert "Filed from transaction monitoring" in page.locator("main").inner_text()
+
+
+def test_country_profile_shows_scorecard_and_plots(server, page):
+    page.goto(server + "/stats")
+    page.click("#countries a:text-is('Nigeria')")
+    assert page.url.endswith("/stats/countries/NG")
+    card = page.locator("#scorecard").inner_text()
+    assert "Party to the Palermo Protocol" in card and "2001-06-28" in card
+    assert "Law against the Protocol and UNTOC" in card and "data_glotip_2025-04-14.csv@sha256:" in card
+    page.wait_for_selector("#fig-victims .main-svg")
+    for fig in ("victims", "justice", "tiers"):
+        assert page.locator(f"#fig-{fig} .main-svg").count() >= 1  # plotly drew the figure
+        assert page.locator(f"#fig-{fig} .scatterlayer .trace").count() >= 1
+    assert "UNODC Global Report" in page.locator("#fig-victims").inner_text()  # the caption names the source

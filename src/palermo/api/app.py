@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from palermo.api import cases, finance, law
+from palermo.api import cases, finance, law, stats
 from palermo.cases import CaseStore, open_case_store
 from palermo.errors import InvalidInput, PalermoError
 from palermo.law import load_library
@@ -71,4 +71,5 @@ def create_api(settings: Settings | None = None, case_store: CaseStore | None = 
     app.include_router(law.router)
     app.include_router(cases.router)
     app.include_router(finance.router)
+    app.include_router(stats.router)
     return app

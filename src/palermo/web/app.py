@@ -52,7 +52,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
 
 def create_app(settings: Settings | None = None, case_store: CaseStore | None = None) -> FastAPI:
     """The application `make run` serves: API under /api, pages everywhere else."""
-    from palermo.web import finance, pages, workspace
+    from palermo.web import finance, pages, stats, workspace
 
     app = create_api(settings, case_store)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, case_store: CaseStore | None = 
     app.include_router(pages.router)
     app.include_router(workspace.router)
     app.include_router(finance.router)
+    app.include_router(stats.router)
     return app
 
 

@@ -1,0 +1,71 @@
+"""Plots of country series (plotly, rendered in the browser from a vendored plotly.js; no CDN). Each figure names
+its source data set and version in its caption."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+
+from palermo.stats.countries import INDICATOR_NAMES, country_name, series, sources
+
+LAYOUT = {"margin": {"l": 60, "r": 20, "t": 50, "b": 80}, "height": 360, "template": "plotly_white",
+          "legend": {"orientation": "h", "y": -0.25}}
+
+
+def _caption(keys: set[str]) -> str:
+    return "Source: " + "; ".join(f"{sources()[k].title} ({sources()[k].version})" for k in sorted(keys))
+
+
+def _figure(title: str, traces: list[go.Scatter], keys: set[str], **layout: Any) -> dict[str, Any] | None:
+    if not traces:
+        return None
+    fig = go.Figure(traces)
+    fig.update_layout(title=title, **LAYOUT, **layout)
+    fig.add_annotation(text=_caption(keys), xref="paper", yref="paper", x=0, y=-0.42, showarrow=False,
+                       font={"size": 10}, xanchor="left")
+    out: dict[str, Any] = fig.to_plotly_json()
+    return out
+
+
+def victims_trend(code: str) -> dict[str, Any] | None:
+    """Detected victims per year: all, and by sex and age where reported."""
+    traces, keys = [], set()
+    for sex, age, label in (("all", "all", "all victims"), ("female", "adults", "women"), ("male", "adults", "men"),
+                            ("female", "children", "girls"), ("male", "children", "boys")):
+        points = [p for p in series(code, "detected_victims", sex, age) if p.value is not None]
+        if points:
+            keys |= {p.source for p in points}
+            traces.append(go.Scatter(x=[p.year for p in points], y=[p.value for p in points], mode="lines+markers",
+                                     name=label))
+    return _figure(f"Detected victims, {country_name(code)}", traces, keys, yaxis_title="people")
+
+
+def justice_series(code: str) -> dict[str, Any] | None:
+    """Persons prosecuted and convicted per year (counts below 5 are not shown, as the source publishes them)."""
+    traces, keys = [], set()
+    for indicator in ("prosecuted", "convicted", "formal_contact"):
+        points = [p for p in series(code, indicator) if p.value is not None]
+        if points:
+            keys |= {p.source for p in points}
+            traces.append(go.Scatter(x=[p.year for p in points], y=[p.value for p in points], mode="lines+markers",
+                                     name=INDICATOR_NAMES[indicator]))
+    return _figure(f"Prosecutions and convictions, {country_name(code)}", traces, keys, yaxis_title="people")
+
+
+def tier_history(code: str) -> dict[str, Any] | None:
+    """The US TIP Report tier by report year (1 best, 3 worst; 2.5 = Tier 2 Watch List)."""
+    points = series(code, "tip_tier")
+    if not points:
+        return None
+    trace = go.Scatter(x=[p.year for p in points], y=[p.value for p in points], mode="lines+markers",
+                       line={"shape": "hv"}, name="tier", text=[p.text for p in points])
+    return _figure(f"US TIP Report tier, {country_name(code)}", [trace], {p.source for p in points},
+                   yaxis={"autorange": "reversed", "tickvals": [1, 2, 2.5, 3],
+                          "ticktext": ["Tier 1", "Tier 2", "Watch List", "Tier 3"]})
+
+
+def country_figures(code: str) -> dict[str, dict[str, Any]]:
+    """Every figure the country profile shows, by id (figures without data are left out)."""
+    figures = {"victims": victims_trend(code), "justice": justice_series(code), "tiers": tier_history(code)}
+    return {k: v for k, v in figures.items() if v is not None}

@@ -1,0 +1,46 @@
+"""Public pages of monitoring statistics: the country list and a country profile combining law, statistics and
+scorecard, with plots (plotly.js served from the installed plotly package, never a CDN)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from palermo.api.law import library_of
+from palermo.stats.countries import countries, scorecard, sources
+from palermo.stats.plots import country_figures
+from palermo.web.app import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@lru_cache(maxsize=1)
+def _plotly_js() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return str(get_plotlyjs())
+
+
+@router.get("/vendor/plotly.min.js")
+def plotly_js() -> Response:
+    """The plotly.js bundled with the plotly package (works offline)."""
+    return Response(_plotly_js(), media_type="application/javascript",
+                    headers={"cache-control": "public, max-age=86400"})
+
+
+@router.get("/stats", response_class=HTMLResponse)
+def index(request: Request) -> HTMLResponse:
+    """Countries with statistics, and the law engine's reading of every profiled law."""
+    return render(request, "stats_index.html", countries=countries())
+
+
+@router.get("/stats/countries/{code}", response_class=HTMLResponse)
+def country(request: Request, code: str) -> HTMLResponse:
+    """A country profile: ratification, law, scorecard with sources, plots; printable."""
+    card = scorecard(code, library_of(request))
+    figures = country_figures(card.code)
+    return render(request, "country.html", card=card, figures=figures, figures_json=json.dumps(figures),
+                  sources=sources())
