@@ -57,6 +57,16 @@ def test_country_api_and_page(library: Library, tmp_path: Path) -> None:
     assert data["code"] == "NG" and data["figures"]["victims"]["data"]
     assert client.get("/api/stats/countries/QQ").status_code == 404
     page = client.get("/stats/countries/NG")
-    assert page.status_code == 200 and "/vendor/plotly.min.js" in page.text and "cdn" not in page.text.lower()
+    assert page.status_code == 200 and "/vendor/plotly.min.js" in page.text and "src=\"http" not in page.text
     js = client.get("/vendor/plotly.min.js")
     assert js.status_code == 200 and len(js.content) > 1_000_000
+
+
+def test_stats_index_ranks_every_profiled_law(library: Library, tmp_path: Path) -> None:
+    from palermo.settings import Settings
+    from palermo.web import create_app
+
+    page = TestClient(create_app(Settings(data_dir=tmp_path))).get("/stats")
+    assert page.status_code == 200 and 'id="fig-ranking"' in page.text
+    for profile in library.profiles.values():
+        assert f"\"{profile.id}\"" in page.text  # a bar per profiled jurisdiction (its id in customdata)

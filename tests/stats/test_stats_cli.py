@@ -41,3 +41,16 @@ def test_estimate_and_bad_input(tmp_path: Path, shared_data: Callable[[str], Pat
     (tmp_path / "bad.csv").write_text("gender\nWoman\n")
     bad = run("stats", "import", "bad.csv", "--name", "x", "--store", str(tmp_path / "s.duckdb"), cwd=tmp_path)
     assert bad.returncode == 2 and "bad.csv:2: gender" in bad.stderr
+
+
+def test_scorecard_and_printable_report(tmp_path: Path) -> None:
+    done = run("stats", "scorecard", "NG", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    card = json.loads(done.stdout)
+    assert card["name"] == "Nigeria" and all(i["source"] and i["version"] for i in card["items"])
+    done = run("stats", "report", "NG", "--out", "ng.html", cwd=tmp_path)
+    assert done.returncode == 0
+    html = (tmp_path / "ng.html").read_text()
+    assert "Plotly.newPlot" in html and "data_glotip_2025-04-14.csv@sha256:" in html
+    assert '<script src=' not in html  # plotly.js inlined: no network needed
+    assert run("stats", "scorecard", "QQ", cwd=tmp_path).returncode == 3

@@ -171,3 +171,46 @@ def estimate(source: Annotated[Path, typer.Argument(help="CSV of list columns (0
     out.print(f"[bold]estimated total: {result.total:,.0f}[/] (95% interval {result.low:,.0f} to "
               f"{result.high:,.0f}; {result.interval}); unseen: {result.unseen:,.0f}")
     out.print(f"model: main effects + {', '.join(result.interactions) or 'no interactions'}; {result.method}")
+
+
+@stats_app.command("scorecard")
+def scorecard_cmd(code: Annotated[str, typer.Argument(help="ISO 3166 alpha-2 code, e.g. NG")],
+                  as_json: JsonOpt = False) -> None:
+    """A country's scorecard: ratification, law engine reading, TIP tier, UNODC counts, each with its source."""
+    from palermo import law
+    from palermo.stats.countries import scorecard
+
+    card = scorecard(code, law.load_library(Settings().profile_dirs, strict=True))
+    if as_json:
+        sys.stdout.write(json.dumps(card.as_dict(), indent=2, default=str) + "\n")
+        return
+    table = Table(title=f"{card.name} ({card.code})")
+    for col in ("measure", "value", "source", "version", "where"):
+        table.add_column(col)
+    for i in card.items:
+        table.add_row(i.measure, i.value + ("" if i.verified else " [partly unverified]"), i.source, i.version,
+                      i.detail)
+    out.print(table)
+
+
+@stats_app.command("report")
+def report_cmd(code: Annotated[str, typer.Argument(help="ISO 3166 alpha-2 code")],
+               output: Annotated[Path, typer.Option("--out", help="HTML file to write (self-contained, printable)")]) -> None:
+    """Write a printable country report (scorecard, sources, figures; plotly.js inlined, works offline)."""
+    from html import escape
+
+    from palermo import law
+    from palermo.stats.countries import scorecard, sources
+    from palermo.stats.plots import country_figures, report_html
+
+    card = scorecard(code, law.load_library(Settings().profile_dirs, strict=True))
+    rows = "".join(f"<tr><td>{escape(i.measure)}</td><td><b>{escape(i.value)}</b></td><td>{escape(i.source)}</td>"
+                   f"<td>{escape(i.version)}</td><td>{escape(i.detail)}</td></tr>" for i in card.items)
+    table = f"<table><tr><th>measure</th><th>value</th><th>source</th><th>version</th><th>where</th></tr>{rows}</table>"
+    cited = "".join(f"<li>{escape(s.title)} — {escape(s.publisher)}; {escape(s.terms)}; {escape(s.version)}</li>"
+                    for s in sources().values())
+    html = report_html(f"{card.name}: anti-trafficking profile", [("Scorecard", table),
+                                                                  ("Sources", f"<ul>{cited}</ul>")],
+                       country_figures(card.code))
+    output.write_text(html, encoding="utf-8")
+    out.print(f"wrote {output} ({len(html):,} bytes)")

@@ -69,3 +69,35 @@ def country_figures(code: str) -> dict[str, dict[str, Any]]:
     """Every figure the country profile shows, by id (figures without data are left out)."""
     figures = {"victims": victims_trend(code), "justice": justice_series(code), "tiers": tier_history(code)}
     return {k: v for k, v in figures.items() if v is not None}
+
+
+def law_ranking(scores: list[tuple[str, str, float]]) -> dict[str, Any] | None:
+    """Ranked bars: the law engine's harmonisation score of every profiled jurisdiction (0-100)."""
+    if not scores:
+        return None
+    ranked = sorted(scores, key=lambda s: s[2])
+    fig = go.Figure(go.Bar(x=[s[2] for s in ranked], y=[s[1] for s in ranked], orientation="h",
+                           text=[f"{s[2]:g}" for s in ranked], customdata=[s[0] for s in ranked]))
+    fig.update_layout(title="National law against the Protocol and UNTOC (law engine, % of mandatory checks met; "
+                            "partial = ½)", **{**LAYOUT, "height": 40 + 28 * len(ranked)}, xaxis_range=[0, 100])
+    fig.add_annotation(text="Source: Palermo law profiles (each fact cited; see the gap reports)", xref="paper",
+                       yref="paper", x=0, y=-0.12, showarrow=False, font={"size": 10}, xanchor="left")
+    out: dict[str, Any] = fig.to_plotly_json()
+    return out
+
+
+def report_html(title: str, sections: list[tuple[str, str]], figures: dict[str, dict[str, Any]]) -> str:
+    """A self-contained printable HTML report (plotly.js inlined, works offline)."""
+    import json
+
+    from plotly.offline import get_plotlyjs
+
+    body = "".join(f"<h2>{heading}</h2>{html}" for heading, html in sections)
+    divs = "".join(f'<div id="fig-{k}" style="min-height:360px"></div>' for k in figures)
+    script = "".join(f'Plotly.newPlot("fig-{k}", {json.dumps(f["data"])}, {json.dumps(f["layout"])}, '
+                     '{"displaylogo": false, "toImageButtonOptions": {"format": "svg"}});' for k, f in figures.items())
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
+            "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto}table{border-collapse:collapse}"
+            "td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left}@media print{.modebar{display:none}}"
+            f"</style><script>{get_plotlyjs()}</script></head><body><h1>{title}</h1>{body}<h2>Figures</h2>{divs}"
+            f"<script>{script}</script></body></html>")

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from palermo.api.law import library_of
+from palermo.law.compare import compare
 from palermo.stats.countries import countries, scorecard, sources
-from palermo.stats.plots import country_figures
+from palermo.stats.plots import country_figures, law_ranking
 from palermo.web.app import render
 
 router = APIRouter(include_in_schema=False)
@@ -34,7 +35,12 @@ def plotly_js() -> Response:
 @router.get("/stats", response_class=HTMLResponse)
 def index(request: Request) -> HTMLResponse:
     """Countries with statistics, and the law engine's reading of every profiled law."""
-    return render(request, "stats_index.html", countries=countries())
+    library = library_of(request)
+    profiles = [library.profiles[k] for k in sorted(library.profiles)]
+    scores = compare(profiles, library).scores if profiles else []
+    ranking = law_ranking([(s.jurisdiction, library.profiles[s.jurisdiction].name, s.score) for s in scores])
+    return render(request, "stats_index.html", countries=countries(),
+                  figures_json=json.dumps({"ranking": ranking} if ranking else {}))
 
 
 @router.get("/stats/countries/{code}", response_class=HTMLResponse)
