@@ -179,6 +179,8 @@ def test_open_an_alert_see_its_transactions_and_file_it_into_a_case(server, page
 
 def test_country_profile_shows_scorecard_and_plots(server, page):
     page.goto(server + "/stats")
+    page.wait_for_selector("#fig-ranking .main-svg")
+    assert page.locator("#fig-ranking .bars .point").count() >= 17  # one bar per profiled law
     page.click("#countries a:text-is('Nigeria')")
     assert page.url.endswith("/stats/countries/NG")
     card = page.locator("#scorecard").inner_text()
