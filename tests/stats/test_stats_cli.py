@@ -54,3 +54,15 @@ def test_scorecard_and_printable_report(tmp_path: Path) -> None:
     assert "Plotly.newPlot" in html and "data_glotip_2025-04-14.csv@sha256:" in html
     assert '<script src=' not in html  # plotly.js inlined: no network needed
     assert run("stats", "scorecard", "QQ", cwd=tmp_path).returncode == 3
+
+
+def test_flows_from_a_protected_release(tmp_path: Path, shared_data: Callable[[str], Path]) -> None:
+    source = shared_data("ctdc") / "ctdc_global_dataset_2020-04-14_subset.csv"
+    store = str(tmp_path / "stats.duckdb")
+    assert run("stats", "import", str(source), "--name", "ctdc", "--store", store, cwd=tmp_path).returncode == 0
+    done = run("stats", "flows", "ctdc", "--as", "ana", "--out", "flows.html", "--store", store, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "flows.html").read_text()
+    assert '"type": "sankey"' in html and "k-anonymous (k = 11)" in html
+    ledger = json.loads(run("stats", "ledger", "ctdc", "--json", "--store", store, cwd=tmp_path).stdout)
+    assert ledger[-1]["query"]["by"] == ["citizenship", "CountryOfExploitation"]

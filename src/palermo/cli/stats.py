@@ -214,3 +214,31 @@ def report_cmd(code: Annotated[str, typer.Argument(help="ISO 3166 alpha-2 code")
                        country_figures(card.code))
     output.write_text(html, encoding="utf-8")
     out.print(f"wrote {output} ({len(html):,} bytes)")
+
+
+@stats_app.command("flows")
+def flows_cmd(name: Annotated[str, typer.Argument(help="dataset with citizenship and CountryOfExploitation")],
+              by_user: Annotated[str, typer.Option("--as", help="who releases (goes into the ledger)")],
+              output: Annotated[Path, typer.Option("--out", help="HTML file to write")],
+              k: Annotated[int | None, typer.Option(help="k-anonymous release (default 11)")] = None,
+              epsilon: Annotated[float | None, typer.Option(help="differentially private release instead")] = None,
+              store: StoreOpt = None) -> None:
+    """Plot citizenship → country of exploitation from a protected release (recorded in the ledger)."""
+    from palermo.stats.plots import flows, report_html
+    from palermo.stats.release import differentially_private, k_anonymous
+
+    fields = ["citizenship", "CountryOfExploitation"]
+    st = _store(store)
+    try:
+        if epsilon is not None:
+            made = differentially_private(st, name, fields, epsilon=epsilon, released_by=by_user, at=_now())
+        else:
+            made = k_anonymous(st, name, fields, k=k or 11, released_by=by_user, at=_now())
+    finally:
+        st.close()
+    figure = flows(made)
+    html = report_html(f"Flows of victims, dataset {name}", [("Release", f"<p>{made.id}: {made.kind}; "
+                                                                          f"{'; '.join(made.notes)}</p>")],
+                       {"flows": figure} if figure else {})
+    output.write_text(html, encoding="utf-8")
+    out.print(f"wrote {output}: {made.kind} release {made.id}")

@@ -101,3 +101,27 @@ def report_html(title: str, sections: list[tuple[str, str]], figures: dict[str, 
             "td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left}@media print{.modebar{display:none}}"
             f"</style><script>{get_plotlyjs()}</script></head><body><h1>{title}</h1>{body}<h2>Figures</h2>{divs}"
             f"<script>{script}</script></body></html>")
+
+
+def flows(release: Any, top: int = 40) -> dict[str, Any] | None:
+    """Citizenship → country of exploitation as a Sankey diagram, from a protected release (never exact counts):
+    the largest flows, leaving out unknown and suppressed cells."""
+    if tuple(release.by) != ("citizenship", "CountryOfExploitation"):
+        raise ValueError("flows need a release by citizenship, CountryOfExploitation")
+    cells = sorted((c for c in release.cells if c.count and "unknown" not in c.key), key=lambda c: -c.count)[:top]
+    if not cells:
+        return None
+    origins = sorted({c.key[0] for c in cells})
+    places = sorted({c.key[1] for c in cells})
+    labels = [f"{o} (citizens)" for o in origins] + [f"{p} (exploited in)" for p in places]
+    fig = go.Figure(go.Sankey(node={"label": labels, "pad": 12},
+                              link={"source": [origins.index(c.key[0]) for c in cells],
+                                    "target": [len(origins) + places.index(c.key[1]) for c in cells],
+                                    "value": [c.count for c in cells]}))
+    protection = f"k = {release.k}" if release.k else f"epsilon = {release.epsilon:g}"
+    fig.update_layout(title="Victims by citizenship and country of exploitation", **{**LAYOUT, "height": 640})
+    fig.add_annotation(text=f"Source: dataset {release.dataset} ({release.version}), release {release.id}, "
+                            f"{release.kind} ({protection}); the {len(cells)} largest flows",
+                       xref="paper", yref="paper", x=0, y=-0.08, showarrow=False, font={"size": 10}, xanchor="left")
+    out: dict[str, Any] = fig.to_plotly_json()
+    return out
