@@ -19,6 +19,8 @@ from palermo.finance.generator import generate
 from palermo.finance.review import keep_hits
 from palermo.finance.screening import Query, load_watchlist, screen
 from palermo.settings import Settings
+from palermo.stats.store import StatsStore
+from palermo.stats.victims import Parsed
 from palermo.web import create_app
 
 ROLES = ("admin", "investigator", "analyst", "legal_officer", "victim_support", "auditor")
@@ -29,7 +31,7 @@ MAY = {
               "attachment_write", "users_manage"},
     "investigator": {"case_create", "case_read", "case_edit", "case_share", "entity_write", "note_write",
                      "attachment_write", "protected_read", "finance"},
-    "analyst": {"case_read", "entity_write", "note_write", "finance"},
+    "analyst": {"case_read", "entity_write", "note_write", "finance", "statistics"},
     "legal_officer": {"case_read", "case_edit", "note_write", "attachment_write"},
     "victim_support": {"case_read", "entity_write", "note_write", "protected_read"},
     "auditor": {"audit_read"},
@@ -92,6 +94,10 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
     ("POST", "/api/finance/screening/{hit_id}/decision"): ("finance", "agency", lambda w: {
         "path": f"/api/finance/screening/{w.fresh_hit()}/decision",
         "json": {"decision": "cleared", "reason": "different person"}}),
+    ("GET", "/api/stats/datasets"): ("statistics", "agency", lambda w: {}),
+    ("GET", "/api/stats/datasets/{dataset}/ledger"): ("statistics", "agency", lambda w: {}),
+    ("POST", "/api/stats/datasets/{dataset}/releases"): ("statistics", "agency", lambda w: {
+        "json": {"by": ["gender"], "k": 11}}),
     ("POST", "/api/finance/reports"): ("finance", "agency", lambda w: {
         "json": {"alerts": [w.alert], "reference": "STR-1"}}),
     ("POST", "/api/finance/cases"): (("finance", "entity_write"), "case",
@@ -145,6 +151,10 @@ class World:
                        '<xs:complexType><xs:sequence><xs:any processContents="skip" minOccurs="0" '
                        'maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element></xs:schema>')
         client.app.state.settings = settings.model_copy(update={"goaml_xsd": xsd})  # type: ignore[attr-defined]
+        stats = StatsStore(settings.stats_store_path)
+        stats.add_dataset("toy", Parsed(["gender"], [["Female"]] * 30, [], "toy@0"), epsilon_budget=1,
+                          delta_budget=1e-6, at=datetime.now())
+        stats.close()
         self.watchlist = settings.data_dir / "list.ftm.json"
         self.watchlist.write_text(json.dumps({"id": "ofac-1", "schema": "Person", "properties": {
             "name": ["Vitaly Kuzmenko"], "birthDate": ["1971-01-22"]}}) + "\n")
@@ -193,7 +203,7 @@ def test_authorisation_matrix(world: World) -> None:
     checked = 0
     for (method, template), (needs, scope, build) in ROUTES.items():
         path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment, alert_id=world.alert,
-                               hit_id="hit-x")
+                               hit_id="hit-x", dataset="toy")
         for role, relation in itertools.product(ROLES, RELATIONS):
             want = expected(role, relation, needs, scope)
             headers = {"authorization": f"Bearer {world.tokens[(role, relation)]}"}
@@ -214,7 +224,7 @@ def test_authorisation_matrix(world: World) -> None:
 def test_no_token_no_access(world: World) -> None:
     for method, template in ROUTES:
         path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment, alert_id=world.alert,
-                               hit_id="hit-x")
+                               hit_id="hit-x", dataset="toy")
         got = world.client.request(method, path)
         assert got.status_code == 401 and got.headers["www-authenticate"] == "Bearer", (method, template)
     bad = world.client.get("/api/cases", headers={"authorization": "Bearer plm_forged"})

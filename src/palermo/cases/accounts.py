@@ -24,7 +24,7 @@ from palermo.errors import InvalidInput, NotFound, NotPermitted
 from palermo.model import STATE_PATTERN
 
 AGENCY_KINDS = ("police", "prosecution", "central_authority", "fiu", "victim_services", "ngo",
-                "international_organisation")  # repeated in cli.cases for a fast --help; a test keeps them equal
+                "international_organisation", "monitoring_body")  # repeated in cli.cases for a fast --help; a test keeps them equal
 TOKEN_PREFIX = "plm_"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
 

@@ -38,6 +38,7 @@ class Action(StrEnum):
     audit_read = "audit_read"
     users_manage = "users_manage"
     finance = "finance"
+    statistics = "statistics"
 
 
 class Access(StrEnum):
@@ -54,17 +55,18 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
                            A.attachment_write, A.users_manage}),
     Role.investigator: frozenset({A.case_create, A.case_read, A.case_edit, A.case_share, A.entity_write,
                                   A.note_write, A.attachment_write, A.protected_read, A.finance}),
-    Role.analyst: frozenset({A.case_read, A.entity_write, A.note_write, A.finance}),
+    Role.analyst: frozenset({A.case_read, A.entity_write, A.note_write, A.finance, A.statistics}),
     Role.legal_officer: frozenset({A.case_read, A.case_edit, A.note_write, A.attachment_write}),
     Role.victim_support: frozenset({A.case_read, A.entity_write, A.note_write, A.protected_read}),
     Role.auditor: frozenset({A.audit_read}),
 }
 """What each role may do on cases it can see. Auditors read the audit trail, never case contents; reading a
 victim's identity (protected data) is for investigators and victim-support workers only. Financial intelligence
-(transaction alerts, screening) is for analysts and investigators."""
+(transaction alerts, screening) is for analysts and investigators; releasing statistics from victim-level data
+(k-anonymous or differentially private, against the privacy budget) is for analysts."""
 
 READ_ACTIONS = frozenset({A.case_read, A.protected_read})
-AGENCY_ACTIONS = frozenset({A.case_create, A.audit_read, A.users_manage, A.finance})
+AGENCY_ACTIONS = frozenset({A.case_create, A.audit_read, A.users_manage, A.finance, A.statistics})
 OWNER_ACTIONS = frozenset({A.case_share})
 
 

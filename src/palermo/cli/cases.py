@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from palermo.cases import CaseStore
 
 AGENCY_KINDS = ("police", "prosecution", "central_authority", "fiu", "victim_services", "ngo",
-                "international_organisation")
+                "international_organisation", "monitoring_body")
 
 db_app = typer.Typer(help="The case database: migrations.", no_args_is_help=True)
 agencies_app = typer.Typer(help="Agencies of the deployment.", no_args_is_help=True)
