@@ -35,6 +35,16 @@ def iso2(code: str) -> str | None:
     return found.upper() if found else None
 
 
+KELLEY_NAMES = {  # Kelley's short names that are not country names FtM knows
+    "DomRep": "DO", "NewZealand": "NZ", "KyrgyzRep": "KG", "BosniaandHerz": "BA", "SierraLeone": "SL",
+    "Trin&Tobago": "TT", "Cote DÕIvoire": "CI", "St.Kitts&Nevis": "KN", "St.Lucia": "LC", "CzechRep": "CZ",
+    "ElSalvador": "SV", "St.Vincent": "VC", "SolomanIs": "SB", "SouthAfrica": "ZA", "YemenAR": "YE",
+    "SlovakRep": "SK", "CentralAfRep": "CF", "EqGuinea": "GQ", "UArabEmir": "AE", "SaoT&P": "ST", "PapuaNG": "PG",
+    "CostaRica": "CR", "CapeVerde": "CV", "Congo, DemRep (Zaire)": "CD", "Congo (Brazzaville; Rep)": "CG",
+    "MarshallIs": "MH"}
+LEVELS = {"0.0": "no criminalisation", "1.0": "partial criminalisation", "2.0": "full criminalisation"}
+
+
 def main() -> None:
     shared = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data"
     glotip = shared / "unodc_glotip" / "data_glotip_2025-04-14.csv"
@@ -61,6 +71,14 @@ def main() -> None:
             if tier in coding and country:
                 label = "Tier 2 Watch List" if tier == "Watchlist" else tier
                 rows.append([country, "tip_tier", "all", "all", r["year"], coding[tier], label, "tip_tiers", str(n)])
+    kelley = shared / "trafficking_criminalization_kelley" / "criminalization_country_year_1967_2014.csv"
+    with kelley.open(encoding="utf-8", errors="replace") as handle:
+        for n, r in enumerate(csv.DictReader(handle), start=2):
+            country = KELLEY_NAMES.get(r["country"]) or iso2(r["country"])
+            level = (r["crimlevel"] or "").strip()
+            if country and level in LEVELS and int(r["year"]) >= 2000:
+                rows.append([country, "criminalisation", "all", "all", r["year"], str(int(float(level))),
+                             LEVELS[level], "kelley", str(n)])
     rows.sort(key=lambda x: (x[0], x[1], x[2], x[3], int(x[4])))
     OUT.mkdir(parents=True, exist_ok=True)
     with (OUT / "country_series.csv").open("w", newline="", encoding="utf-8") as handle:
@@ -80,7 +98,13 @@ def main() -> None:
                       "url": "https://www.state.gov/trafficking-in-persons-report/",
                       "terms": "US government information (public domain); compilation by Kelley & Heiss",
                       "file": tiers.name, "sha256": sha(tiers),
-                      "kept": "tier per country and report year: 1, 2, 2.5 (Tier 2 Watch List), 3"}}}
+                      "kept": "tier per country and report year: 1, 2, 2.5 (Tier 2 Watch List), 3"},
+        "kelley": {"title": "Kelley & Heiss, criminalisation of human trafficking by country and year (Scorecard "
+                            "Diplomacy data)", "publisher": "Judith G. Kelley and Andrew Heiss, Duke University",
+                   "url": "https://github.com/andrewheiss/scorecard-diplomacy",
+                   "terms": "MIT licence, Copyright (c) 2017 Judith Kelley and Andrew Heiss",
+                   "file": kelley.name, "sha256": sha(kelley),
+                   "kept": "crimlevel 0/1/2 (no, partial, full criminalisation) for 2000-2014"}}}
     (OUT / "country_sources.yaml").write_text(
         "# Sources of country_series.csv (tools/build_country_series.py); every value points to a source and its line.\n"
         + yaml.safe_dump(sources, sort_keys=False, allow_unicode=True))

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     """FtM / OpenSanctions JSON lines file that parties are screened against."""
     stats_store: Path | None = None
     """DuckDB file of victim-level datasets and their privacy-budget ledgers; default data_dir/stats.duckdb."""
+    index_3p: Path | None = None
+    """A CSV of the 3P Anti-Trafficking Policy Index you hold (not packaged); shown on scorecards when set."""
     spark_master: str = "local[*]"
     """Spark master for `palermo finance monitor --engine spark`: local[*] or a cluster URL."""
 

@@ -70,3 +70,20 @@ def test_stats_index_ranks_every_profiled_law(library: Library, tmp_path: Path) 
     assert page.status_code == 200 and 'id="fig-ranking"' in page.text
     for profile in library.profiles.values():
         assert f"\"{profile.id}\"" in page.text  # a bar per profiled jurisdiction (its id in customdata)
+
+
+def test_criminalisation_and_a_3p_index_the_user_holds(library: Library, shared_data: Callable[[str], Path],
+                                                        tmp_path: Path) -> None:
+    from palermo.errors import InvalidInput
+    from palermo.stats.countries import read_3p
+
+    card = scorecard("NG", library)
+    crim = next(i for i in card.items if i.measure.startswith("Trafficking criminalised"))
+    assert crim.value == "full criminalisation" and crim.version.startswith("criminalization_country_year")
+    assert not any(i.measure.startswith("3P") for i in card.items)  # not packaged
+    index = read_3p(shared_data("3p_anti_trafficking_policy_index") / "policy_index_3p_2000_2014.csv")
+    p3 = next(i for i in scorecard("NG", library, index).items if i.measure.startswith("3P"))
+    assert p3.value.startswith("13 of 15") and p3.detail.startswith("line ")
+    (tmp_path / "bad.csv").write_text("iso,year,p\nNGA,twenty,3\n")
+    with pytest.raises(InvalidInput, match="not a 3P index CSV"):
+        read_3p(tmp_path / "bad.csv")

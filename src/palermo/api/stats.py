@@ -16,7 +16,7 @@ from palermo.cases.policy import Action, decide
 from palermo.errors import InvalidInput
 from palermo.settings import Settings
 from palermo.stats.countries import countries as listed
-from palermo.stats.countries import scorecard, sources
+from palermo.stats.countries import read_3p, scorecard, sources
 from palermo.stats.plots import country_figures
 from palermo.stats.release import differentially_private, k_anonymous
 from palermo.stats.store import StatsStore
@@ -33,7 +33,8 @@ def countries() -> list[dict[str, str]]:
 @router.get("/countries/{code}")
 def country(code: str, request: Request) -> dict[str, Any]:
     """A country's scorecard (each value with its source, version and line) and its figures (plotly JSON)."""
-    card = scorecard(code, library_of(request))
+    settings: Settings = request.app.state.settings
+    card = scorecard(code, library_of(request), read_3p(settings.index_3p) if settings.index_3p else None)
     return {**card.as_dict(), "figures": country_figures(card.code),
             "sources": {k: {"title": s.title, "publisher": s.publisher, "url": s.url, "terms": s.terms,
                             "version": s.version} for k, s in sources().items()}}

@@ -175,12 +175,15 @@ def estimate(source: Annotated[Path, typer.Argument(help="CSV of list columns (0
 
 @stats_app.command("scorecard")
 def scorecard_cmd(code: Annotated[str, typer.Argument(help="ISO 3166 alpha-2 code, e.g. NG")],
+                  index_3p: Annotated[Path | None, typer.Option("--index-3p", help="3P index CSV you hold")] = None,
                   as_json: JsonOpt = False) -> None:
     """A country's scorecard: ratification, law engine reading, TIP tier, UNODC counts, each with its source."""
     from palermo import law
-    from palermo.stats.countries import scorecard
+    from palermo.stats.countries import read_3p, scorecard
 
-    card = scorecard(code, law.load_library(Settings().profile_dirs, strict=True))
+    source_3p = index_3p or Settings().index_3p
+    card = scorecard(code, law.load_library(Settings().profile_dirs, strict=True),
+                     read_3p(source_3p) if source_3p else None)
     if as_json:
         sys.stdout.write(json.dumps(card.as_dict(), indent=2, default=str) + "\n")
         return

@@ -24,7 +24,7 @@ from palermo.law.compare import compare
 DATA = Path(__file__).parent / "data"
 INDICATOR_NAMES = {"detected_victims": "Detected victims", "prosecuted": "Persons prosecuted",
                    "convicted": "Persons convicted", "formal_contact": "Persons brought into formal contact",
-                   "tip_tier": "US TIP Report tier"}
+                   "tip_tier": "US TIP Report tier", "criminalisation": "Trafficking criminalised (Kelley & Heiss)"}
 
 
 @dataclass(frozen=True)
@@ -141,9 +141,39 @@ def _untc_codes(rows: tuple[tuple[str, Any, Any], ...]) -> dict[str, tuple[str, 
     return out
 
 
-def scorecard(code: str, library: Library) -> Scorecard:
-    """Ratification, the law engine's reading of the national law against the Protocol and UNTOC, the latest
-    TIP tier and the latest GLOTIP counts, each with its source."""
+def read_3p(path: Path) -> tuple[Source, list[Point]]:
+    """The 3P Anti-Trafficking Policy Index (Cho, Dreher & Neumayer 2014) from a CSV the user holds (columns iso,
+    year, p, prosecution, prevention, protection): not packaged, its authors ask to be asked first."""
+    import hashlib
+
+    from palermo.errors import InvalidInput
+
+    try:
+        raw = path.read_bytes()
+        reader = csv.DictReader(raw.decode("utf-8").splitlines())
+        points = []
+        for line, r in enumerate(reader, start=2):
+            code = registry.country.clean((r.get("iso") or "").strip())
+            total = (r.get("p") or "").strip()
+            if not code or total in ("", "NA"):
+                continue
+            parts = "/".join((r.get(k) or "?").strip() for k in ("prosecution", "prevention", "protection"))
+            points.append(Point(code.upper(), "3p", "all", "all", int(r["year"]), float(total),
+                                f"{float(total):g} of 15 (prosecution/prevention/protection {parts})", "3p", line))
+    except (OSError, UnicodeDecodeError, KeyError, ValueError) as exc:
+        raise InvalidInput(f"{path}: not a 3P index CSV (iso, year, p, prosecution, prevention, protection): "
+                           f"{exc.__class__.__name__}") from None
+    source = Source("3p", "3P Anti-Trafficking Policy Index (Cho, Dreher & Neumayer 2014)",
+                    "Seo-Young Cho, Axel Dreher, Eric Neumayer", "http://www.economics-human-trafficking.org",
+                    "cite Cho, Dreher & Neumayer (2014); not redistributed by Palermo", path.name,
+                    hashlib.sha256(raw).hexdigest())
+    return source, points
+
+
+def scorecard(code: str, library: Library, index_3p: tuple[Source, list[Point]] | None = None) -> Scorecard:
+    """Ratification, the law engine's reading of the national law against the Protocol and UNTOC,
+    criminalisation over time, the latest TIP tier (and 3P index, when given) and the latest GLOTIP counts, each
+    with its source."""
     code = code.upper()
     card = Scorecard(code, country_name(code), None)
     rows = tuple((r.participant, r.signed, r.consent) for r in library.treaty_tables.get("palermo_protocol", []))
@@ -169,6 +199,19 @@ def scorecard(code: str, library: Library) -> Scorecard:
         card.items.append(Item("Law against the Protocol and UNTOC (law engine)", "no profile yet",
                                "Palermo law profiles", "palermo law data",
                                "add a profile (docs/law-profiles.md) to analyse this country's law"))
+    crim = series(code, "criminalisation")
+    if crim:
+        last = crim[-1]
+        src = sources()[last.source]
+        card.items.append(Item(f"{INDICATOR_NAMES['criminalisation']} ({last.year})", last.text, src.title,
+                               src.version, f"line {last.line}"))
+    if index_3p is not None:
+        source, points = index_3p
+        mine = sorted((p for p in points if p.country == code), key=lambda p: p.year)
+        if mine:
+            last = mine[-1]
+            card.items.append(Item(f"3P anti-trafficking policy index ({last.year})", last.text, source.title,
+                                   source.version, f"line {last.line}"))
     tiers = series(code, "tip_tier")
     if tiers:
         last = tiers[-1]

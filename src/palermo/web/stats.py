@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from palermo.api.law import library_of
 from palermo.law.compare import compare
-from palermo.stats.countries import countries, scorecard, sources
+from palermo.settings import Settings
+from palermo.stats.countries import countries, read_3p, scorecard, sources
 from palermo.stats.plots import country_figures, law_ranking
 from palermo.web.app import render
 
@@ -46,7 +47,8 @@ def index(request: Request) -> HTMLResponse:
 @router.get("/stats/countries/{code}", response_class=HTMLResponse)
 def country(request: Request, code: str) -> HTMLResponse:
     """A country profile: ratification, law, scorecard with sources, plots; printable."""
-    card = scorecard(code, library_of(request))
+    settings: Settings = request.app.state.settings
+    card = scorecard(code, library_of(request), read_3p(settings.index_3p) if settings.index_3p else None)
     figures = country_figures(card.code)
     return render(request, "country.html", card=card, figures=figures, figures_json=json.dumps(figures),
                   sources=sources())
