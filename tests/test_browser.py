@@ -175,6 +175,12 @@ def test_open_an_alert_see_its_transactions_and_file_it_into_a_case(server, page
     table = page.locator("#entity-table").inner_text()
     assert "BankAccount" in table and "Payment" in table
     assert "Filed from transaction monitoring" in page.locator("main").inner_text()
+    page.go_back()
+    page.reload()
+    assert "Status: escalated" in page.locator("#review-state").inner_text()  # filing escalated the alert
+    page.locator("#review-form input[name=reason]").fill("second look: same ring as case above")
+    page.locator("#review-form button[value=open]").click()
+    assert "Status: open" in page.locator("#review-state").inner_text()
 
 
 def test_country_profile_shows_scorecard_and_plots(server, page):

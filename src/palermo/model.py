@@ -256,6 +256,11 @@ class Alert(Frozen):
     metric: float = Field(description="the rule's measure: count, amount or parties, as its explanation says")
     citations: tuple[Citation, ...]
     pack: str = Field(description="typology pack and version that raised it")
+    status: Literal["open", "escalated", "dismissed"] = Field(
+        default="open", description="the analyst's review: open, escalated (filed or reported), dismissed")
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    review_reason: str | None = None
 
 
 class Risk(Frozen):

@@ -89,6 +89,8 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
     ("GET", "/api/finance/rules"): (None, "agency", lambda w: {}),
     ("GET", "/api/finance/alerts"): ("finance", "agency", lambda w: {}),
     ("GET", "/api/finance/alerts/{alert_id}"): ("finance", "agency", lambda w: {}),
+    ("POST", "/api/finance/alerts/{alert_id}/review"): ("finance", "agency", lambda w: {
+        "json": {"status": "dismissed", "reason": "known payroll bureau"}}),
     ("GET", "/api/finance/screening"): ("finance", "agency", lambda w: {}),
     ("GET", "/api/finance/screening/decisions"): ("finance", "agency", lambda w: {}),
     ("POST", "/api/finance/screening/{hit_id}/decision"): ("finance", "agency", lambda w: {

@@ -95,3 +95,27 @@ def test_goaml_report_over_the_api(client: TestClient, shared_data, tmp_path: Pa
     for tx in alert["transactions"]:
         assert f"<transactionnumber>{tx}</transactionnumber>".encode() in done.content
     assert client.post("/api/finance/reports", json={**body, "alerts": ["alr-nope"]}).status_code == 404
+
+
+def test_reviews_stay_when_monitoring_finds_the_alert_again(client: TestClient, tmp_path: Path) -> None:
+    alert = client.get("/api/finance/alerts", params={"rule": "prepaid_cards"}).json()[0]
+    assert alert["status"] == "open"
+    no_reason = client.post(f"/api/finance/alerts/{alert['id']}/review", json={"status": "dismissed"})
+    assert no_reason.status_code == 422 and "reason" in no_reason.json()["detail"]
+    done = client.post(f"/api/finance/alerts/{alert['id']}/review",
+                       json={"status": "dismissed", "reason": "gift cards for a school fair, receipts seen"})
+    assert done.status_code == 200 and done.json()["reviewed_by"] == "inv"
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    desk = Desk(**settings.desk_options())
+    desk.monitor()  # found again: the evidence is refreshed, the review kept
+    desk.close()
+    again = client.get(f"/api/finance/alerts/{alert['id']}").json()["alert"]
+    assert again["status"] == "dismissed" and again["review_reason"].startswith("gift cards")
+    still_open = client.get("/api/finance/alerts", params={"status": "open", "limit": 500}).json()
+    assert alert["id"] not in {a["id"] for a in still_open}
+    other = still_open[0]["id"]
+    filed = client.post("/api/finance/cases", json={"alerts": [other]})
+    after = client.get(f"/api/finance/alerts/{other}").json()["alert"]
+    assert after["status"] == "escalated" and filed.json()["reference"] in after["review_reason"]
+    bad = client.post(f"/api/finance/alerts/{other}/review", json={"status": "closed", "reason": "x"})
+    assert bad.status_code == 422

@@ -92,7 +92,8 @@ def detail_out(detail: AlertDetail) -> AlertOut:
 
 def file_into_case(request: Request, cases: Cases, actor: Actor, alert_ids: list[str], case_ref: str | None,
                    title: str | None) -> Case:
-    """File alerts into a new case (needs case creation) or an existing one (needs entity writing there)."""
+    """File alerts into a new case (needs case creation) or an existing one (needs entity writing there); the
+    alerts are marked escalated, naming the case."""
     if case_ref is not None:
         cases.workspace.case(actor, case_ref)  # outside the case's circle: 404 before anything else
     decide(actor, Action.finance)
@@ -100,7 +101,11 @@ def file_into_case(request: Request, cases: Cases, actor: Actor, alert_ids: list
         decide(actor, Action.case_create)
     with desk_for(request) as desk:
         details = [desk.alert(a) for a in alert_ids]
-    return file_alerts(cases.workspace, actor, details, case_ref=case_ref, title=title)
+    case = file_alerts(cases.workspace, actor, details, case_ref=case_ref, title=title)
+    with desk_for(request) as desk:
+        for alert_id in alert_ids:
+            desk.review(alert_id, "escalated", by=actor.username, reason=f"filed into case {case.reference}")
+    return case
 
 
 @router.get("/rules", response_model=list[RuleOut])
@@ -114,11 +119,26 @@ def rules(request: Request, actor: ApiActor) -> list[RuleOut]:
 
 @router.get("/alerts", response_model=list[Alert])
 def alerts(request: Request, actor: ApiActor, rule: str | None = None, subject: str | None = None,
+           status: Literal["open", "escalated", "dismissed"] | None = None,
            limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> list[Alert]:
-    """The alert queue, strongest rules first."""
+    """The alert queue, strongest rules first; filter by status to see what is still to review."""
     decide(actor, Action.finance)
     with desk_for(request) as desk:
-        return desk.alerts(rule=rule, subject=subject, limit=limit, offset=offset)
+        return desk.alerts(rule=rule, subject=subject, status=status, limit=limit, offset=offset)
+
+
+class ReviewRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["open", "escalated", "dismissed"]
+    reason: str = Field(default="", max_length=2000)
+
+
+@router.post("/alerts/{alert_id}/review", response_model=Alert)
+def review(request: Request, actor: ApiActor, alert_id: str, body: ReviewRequest) -> Alert:
+    """Escalate, dismiss (with a reason) or reopen an alert; the review stays when monitoring finds it again."""
+    decide(actor, Action.finance)
+    with desk_for(request) as desk:
+        return desk.review(alert_id, body.status, by=actor.username, reason=body.reason)
 
 
 @router.get("/alerts/{alert_id}", response_model=AlertOut)
@@ -174,7 +194,10 @@ def make_report(request: Request, actor: Actor, body: ReportRequest) -> bytes:
     """A goAML report of the alerts, validated against the configured schema (PALERMO_GOAML_XSD)."""
     decide(actor, Action.finance)
     with desk_for(request) as desk:
-        return desk.report(body.alerts, reference=body.reference, reason=body.reason, action=body.action)
+        xml = desk.report(body.alerts, reference=body.reference, reason=body.reason, action=body.action)
+        for alert_id in body.alerts:
+            desk.review(alert_id, "escalated", by=actor.username, reason=f"reported to the FIU as {body.reference}")
+    return xml
 
 
 @router.post("/reports", response_class=Response,

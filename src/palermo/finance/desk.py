@@ -95,10 +95,15 @@ class Desk:
         new = self.ledger.save_alerts(run.alerts, datetime.now(UTC).replace(tzinfo=None))
         return run, new
 
-    def alerts(self, *, rule: str | None = None, subject: str | None = None, limit: int = 500,
-               offset: int = 0) -> list[Alert]:
+    def alerts(self, *, rule: str | None = None, subject: str | None = None, status: str | None = None,
+               limit: int = 500, offset: int = 0) -> list[Alert]:
         """The alert queue, strongest rules first."""
-        return self.ledger.alerts(rule=rule, subject=subject, limit=limit, offset=offset)
+        return self.ledger.alerts(rule=rule, subject=subject, status=status, limit=limit, offset=offset)
+
+    def review(self, alert_id: str, status: str, *, by: str, reason: str) -> Alert:
+        """Escalate, dismiss or reopen an alert, with the reviewer's name and reason."""
+        self.ledger.review(alert_id, status, by=by, reason=reason, at=datetime.now(UTC).replace(tzinfo=None))
+        return self.ledger.alerts(ids=[alert_id])[0]
 
     def alert(self, alert_id: str) -> AlertDetail:
         """One alert with the transactions that triggered it and the flows between its accounts."""

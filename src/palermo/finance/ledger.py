@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from palermo.errors import InvalidInput
+from palermo.errors import InvalidInput, NotFound
 from palermo.finance.dialect import DUCKDB, Dialect
 from palermo.model import Alert
 
@@ -108,6 +108,9 @@ class Ledger:
         for table in TABLES:
             self.con.execute(_ddl(table)).fetchall()
         self.con.execute(ALERTS_DDL).fetchall()
+        for column in ("status VARCHAR DEFAULT 'open'", "reviewed_by VARCHAR", "reviewed_at TIMESTAMP",
+                       "review_reason VARCHAR"):  # ledgers made before reviews existed
+            self.con.execute(f"ALTER TABLE alerts ADD COLUMN IF NOT EXISTS {column}").fetchall()
         self.con.execute(SCREENING_DDL).fetchall()
 
     def close(self) -> None:
@@ -174,13 +177,17 @@ class Ledger:
         return [f"{src}:{line}: {e}" for src, line, e in rows[:MAX_REPORTED]], len(rows)
 
     def save_alerts(self, alerts: Sequence[Alert], found_at: datetime) -> int:
-        """Keep alerts (an alert found again keeps its id and is refreshed); returns how many are new."""
+        """Keep alerts (an alert found again keeps its id, its evidence is refreshed and its review kept); returns
+        how many are new."""
         known = {r[0] for r in self.con.execute("SELECT id FROM alerts").fetchall()}
         rows = [(a.id, a.rule, a.subject, a.first_at, a.weight, a.model_dump_json(), found_at) for a in alerts]
         self.con.execute("BEGIN TRANSACTION").fetchall()
         try:
             if rows:
-                self.con.executemany("INSERT OR REPLACE INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                self.con.executemany(
+                    "INSERT INTO alerts (id, rule, subject, first_at, weight, body, found_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body, "
+                    "found_at = excluded.found_at, weight = excluded.weight", rows)
             self.con.execute("COMMIT").fetchall()
         except Exception:
             self.con.execute("ROLLBACK").fetchall()
@@ -188,10 +195,13 @@ class Ledger:
         return sum(1 for a in alerts if a.id not in known)
 
     def alerts(self, *, rule: str | None = None, subject: str | None = None, ids: Sequence[str] = (),
-               limit: int = 500, offset: int = 0) -> list[Alert]:
-        """Stored alerts, newest evidence first, filtered by rule, subject or ids."""
+               status: str | None = None, limit: int = 500, offset: int = 0) -> list[Alert]:
+        """Stored alerts with their review, strongest rules first, filtered by rule, subject, status or ids."""
         where: list[str] = ["TRUE"]
         args: list[Any] = []
+        if status:
+            where.append("status = ?")
+            args.append(status)
         if rule:
             where.append("rule = ?")
             args.append(rule)
@@ -201,10 +211,23 @@ class Ledger:
         if ids:
             where.append("id IN (SELECT unnest(?))")
             args.append(list(ids))
-        rows = self.con.execute(f"SELECT body FROM alerts WHERE {' AND '.join(where)} "
-                                f"ORDER BY weight DESC, first_at DESC, id LIMIT {int(limit)} OFFSET {int(offset)}",
-                                args).fetchall()
-        return [Alert.model_validate_json(r[0]) for r in rows]
+        rows = self.con.execute(f"SELECT body, status, reviewed_by, reviewed_at, review_reason FROM alerts "
+                                f"WHERE {' AND '.join(where)} ORDER BY weight DESC, first_at DESC, id "
+                                f"LIMIT {int(limit)} OFFSET {int(offset)}", args).fetchall()
+        return [Alert.model_validate_json(body).model_copy(update={
+            "status": state or "open", "reviewed_by": by, "reviewed_at": at, "review_reason": why})
+            for body, state, by, at, why in rows]
+
+    def review(self, alert_id: str, status: str, *, by: str, reason: str, at: datetime) -> None:
+        """Record the analyst's review of an alert (open again, escalated or dismissed), with who and why."""
+        if status not in ("open", "escalated", "dismissed"):
+            raise InvalidInput("status: must be open, escalated or dismissed")
+        if status != "open" and not reason.strip():
+            raise InvalidInput("reason: say why (it stays with the alert)")
+        if not self.con.execute("SELECT 1 FROM alerts WHERE id = ?", [alert_id]).fetchall():
+            raise NotFound(f"no alert {alert_id!r}")
+        self.con.execute("UPDATE alerts SET status = ?, reviewed_by = ?, reviewed_at = ?, review_reason = ? "
+                         "WHERE id = ?", [status, by, at, reason.strip()[:2000] or None, alert_id]).fetchall()
 
     def transactions(self, tx_ids: Sequence[str]) -> list[dict[str, Any]]:
         """The named transactions in time order."""

@@ -45,18 +45,18 @@ def flow_graph(detail: AlertDetail, size: int = 420) -> dict[str, object]:
 
 
 @router.get("/finance", response_class=HTMLResponse)
-def queue(request: Request, rule: str = "", page: int = 1) -> HTMLResponse:
+def queue(request: Request, rule: str = "", status: str = "open", page: int = 1) -> HTMLResponse:
     """The alert queue: red flags raised by transaction monitoring, strongest rules first."""
     actor, csrf = _session(request)
     decide(actor, Action.finance)
     page = max(page, 1)
     with desk_for(request) as desk:
         pack = desk.pack()
-        alerts = desk.alerts(rule=rule or None, limit=50, offset=(page - 1) * 50)
+        alerts = desk.alerts(rule=rule or None, status=status or None, limit=50, offset=(page - 1) * 50)
         count = desk.ledger.count("transactions")
     ws = case_store(request).workspace
     cases = ws.cases(actor, limit=200) if actor.may(Action.entity_write) else []
-    return _page(request, "finance_alerts.html", actor, csrf, alerts=alerts, rules=pack.rules, rule=rule,
+    return _page(request, "finance_alerts.html", actor, csrf, alerts=alerts, rules=pack.rules, rule=rule, state=status,
                  page=page, transactions=count, pack=pack, cases=[c for c in cases if c.access != "read"],
                  can_create=actor.may(Action.case_create))
 
@@ -100,6 +100,18 @@ def report(request: Request, csrf: str = Form(""), alert: list[str] = Form(defau
     name = "".join(c if c.isalnum() or c in "-_." else "_" for c in body.reference)[:80]
     return Response(xml, media_type="application/xml",
                     headers={"content-disposition": f'attachment; filename="{name}.xml"'})
+
+
+@router.post("/finance/alerts/{alert_id}/review")
+def review(request: Request, alert_id: str, csrf: str = Form(""), status: str = Form(...),
+           reason: str = Form("")) -> RedirectResponse:
+    """Escalate, dismiss or reopen the alert."""
+    actor, expected = _session(request)
+    check_csrf(expected, csrf)
+    decide(actor, Action.finance)
+    with desk_for(request) as desk:
+        desk.review(alert_id, status, by=actor.username, reason=reason)
+    return RedirectResponse(f"/finance/alerts/{alert_id}", status_code=303)
 
 
 @router.post("/finance/alerts/{alert_id}/case")
