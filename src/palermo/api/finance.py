@@ -207,10 +207,11 @@ def report(request: Request, actor: ApiActor, body: ReportRequest) -> Response:
     reason if it does not validate, or if no schema is configured)."""
     xml = make_report(request, actor, body)
     return Response(xml, media_type="application/xml",
-                    headers={"content-disposition": f'attachment; filename="{_filename(body.reference)}.xml"'})
+                    headers={"content-disposition": f'attachment; filename="{report_filename(body.reference)}.xml"'})
 
 
-def _filename(reference: str) -> str:
+def report_filename(reference: str) -> str:
+    """A safe file name for a report reference."""
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in reference)[:80] or "report"
 
 

@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from palermo.api.auth import case_store, check_csrf
-from palermo.api.finance import ReportRequest, desk_for, file_into_case, make_report
-from palermo.cases.policy import Action, decide
+from palermo.api.finance import ReportRequest, desk_for, file_into_case, make_report, report_filename
+from palermo.cases.policy import Action, Actor, decide
 from palermo.errors import InvalidInput
 from palermo.finance.desk import AlertDetail
 from palermo.model import invalid
@@ -97,18 +97,23 @@ def report(request: Request, csrf: str = Form(""), alert: list[str] = Form(defau
     except ValidationError as exc:
         raise invalid(exc) from None
     xml = make_report(request, actor, body)
-    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in body.reference)[:80]
     return Response(xml, media_type="application/xml",
-                    headers={"content-disposition": f'attachment; filename="{name}.xml"'})
+                    headers={"content-disposition": f'attachment; filename="{report_filename(body.reference)}.xml"'})
+
+
+def _finance_form(request: Request, csrf: str) -> Actor:
+    """The signed-in user of a finance form, after the CSRF and permission checks."""
+    actor, expected = _session(request)
+    check_csrf(expected, csrf)
+    decide(actor, Action.finance)
+    return actor
 
 
 @router.post("/finance/alerts/{alert_id}/review")
 def review(request: Request, alert_id: str, csrf: str = Form(""), status: str = Form(...),
            reason: str = Form("")) -> RedirectResponse:
     """Escalate, dismiss or reopen the alert."""
-    actor, expected = _session(request)
-    check_csrf(expected, csrf)
-    decide(actor, Action.finance)
+    actor = _finance_form(request, csrf)
     with desk_for(request) as desk:
         desk.review(alert_id, status, by=actor.username, reason=reason)
     return RedirectResponse(f"/finance/alerts/{alert_id}", status_code=303)
@@ -141,9 +146,7 @@ def screening_page(request: Request) -> HTMLResponse:
 def screening_decision(request: Request, hit_id: str, csrf: str = Form(""), decision: str = Form(...),
                        reason: str = Form("")) -> RedirectResponse:
     """Record the reviewer's decision on a hit."""
-    actor, expected = _session(request)
-    check_csrf(expected, csrf)
-    decide(actor, Action.finance)
+    actor = _finance_form(request, csrf)
     with desk_for(request) as desk:
         desk.decide(hit_id, decision, by=actor.username, reason=reason)
     return RedirectResponse("/finance/screening", status_code=303)
