@@ -27,9 +27,7 @@ router = APIRouter(prefix="/api/finance", tags=["finance"])
 def desk_for(request: Request) -> Iterator[Desk]:
     """The deployment's finance desk, open for the duration of one request."""
     settings: Settings = request.app.state.settings
-    options = settings.desk_options()
-    options["ledger_path"].parent.mkdir(parents=True, exist_ok=True)
-    desk = Desk(**options)
+    desk = Desk(**settings.desk_options())
     try:
         yield desk
     finally:
@@ -101,8 +99,7 @@ def file_into_case(request: Request, cases: Cases, actor: Actor, alert_ids: list
         decide(actor, Action.case_create)
     with desk_for(request) as desk:
         details = [desk.alert(a) for a in alert_ids]
-    case = file_alerts(cases.workspace, actor, details, case_ref=case_ref, title=title)
-    with desk_for(request) as desk:
+        case = file_alerts(cases.workspace, actor, details, case_ref=case_ref, title=title)
         for alert_id in alert_ids:
             desk.review(alert_id, "escalated", by=actor.username, reason=f"filed into case {case.reference}")
     return case

@@ -29,7 +29,6 @@ def _desk(ledger: Path | None, typologies: list[Path] | None = None) -> Desk:
     if ledger is not None:
         options["ledger_path"] = ledger
     options["typologies"] = list(typologies or []) + options["typologies"]
-    options["ledger_path"].parent.mkdir(parents=True, exist_ok=True)
     return Desk(**options)
 
 

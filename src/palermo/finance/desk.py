@@ -42,6 +42,7 @@ class Desk:
                  watchlist: Path | None = None) -> None:
         self.ledger = Ledger(ledger_path)
         self.watchlist = watchlist
+        self._pack: Pack | None = None
         self.typologies = list(typologies)
         self.goaml_profile = goaml_profile
         self.goaml_xsd = goaml_xsd
@@ -51,8 +52,12 @@ class Desk:
         self.ledger.close()
 
     def pack(self, only: Sequence[str] = ()) -> Pack:
-        """The typology pack in force (packaged rules plus the configured folders)."""
-        return load_pack(self.typologies, only=only)
+        """The typology pack in force (packaged rules plus the configured folders), read once per desk."""
+        if only:
+            return load_pack(self.typologies, only=only)
+        if self._pack is None:
+            self._pack = load_pack(self.typologies)
+        return self._pack
 
     def ingest(self, path: Path, fmt: Format = "auto", mapping: Path | None = None,
                currency: str | None = None) -> list[LoadReport]:
@@ -175,10 +180,7 @@ class Desk:
 
     def decide(self, hit_id: str, decision: str, *, by: str, reason: str) -> None:
         """Confirm or clear a screening hit, with the reviewer's name and reason."""
-        if decision not in ("confirmed", "cleared"):
-            raise InvalidInput("decision: must be 'confirmed' or 'cleared'")
-        decide_hit(self.ledger, hit_id, decision,  # type: ignore[arg-type]  # checked just above
-                   by=by, reason=reason, at=datetime.now(UTC).replace(tzinfo=None))
+        decide_hit(self.ledger, hit_id, decision, by=by, reason=reason, at=datetime.now(UTC).replace(tzinfo=None))
 
     def decisions(self, fmt: Literal["csv", "json"] = "csv") -> str:
         """The screening audit trail: every hit, its list version, scores and the decision on it."""

@@ -17,6 +17,7 @@ from pydantic import Field, model_validator
 
 from palermo import yamlfile
 from palermo.errors import InvalidInput
+from palermo.finance.dialect import lit
 from palermo.finance.ledger import TABLES, Ledger, LoadReport, Staged
 from palermo.model import Frozen
 
@@ -49,10 +50,6 @@ def read_mapping(path: Path) -> Mapping:
     return yamlfile.load_file(Mapping, path)
 
 
-def _sql_str(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -60,9 +57,9 @@ def _ident(name: str) -> str:
 def _source_sql(path: Path) -> tuple[str, bool]:
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        return f"read_parquet({_sql_str(str(path))})", False
+        return f"read_parquet({lit(str(path))})", False
     if suffix in {".csv", ".tsv", ".txt"}:
-        return f"read_csv({_sql_str(str(path))}, all_varchar = true, header = true)", True
+        return f"read_csv({lit(str(path))}, all_varchar = true, header = true)", True
     raise InvalidInput(f"{path}: unknown file type {suffix!r}; give a .csv or .parquet file")
 
 
@@ -92,17 +89,17 @@ def stage_file(ledger: Ledger, path: Path, mapping: Mapping, name: str = "_stage
         if field in columns:
             expr = f"CAST({_ident(columns[field])} AS VARCHAR)"
             if field in mapping.values:
-                cases = " ".join(f"WHEN {_sql_str(k)} THEN {_sql_str(v)}" for k, v in mapping.values[field].items())
+                cases = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in mapping.values[field].items())
                 expr = f"CASE {expr} {cases} ELSE {expr} END"
         elif field in mapping.constants:
-            expr = _sql_str(mapping.constants[field])
+            expr = lit(mapping.constants[field])
         else:
             expr = "CAST(NULL AS VARCHAR)"
         parts.append(f"{expr} AS {field}")
     line = "CAST(row_number() OVER () + 1 AS VARCHAR)" if is_text else "'row ' || CAST(row_number() OVER () AS VARCHAR)"
     try:
         ledger.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT row_number() OVER () AS _row, {_sql_str(path.name)} AS _src, "
+            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT row_number() OVER () AS _row, {lit(path.name)} AS _src, "
             f"{line} AS _line, {', '.join(parts)} FROM {source}").fetchall()
     except duckdb.Error as exc:
         raise InvalidInput(f"{path}: cannot be read: {str(exc).splitlines()[0]}") from None
@@ -140,39 +137,39 @@ def ingest_amlsim(ledger: Ledger, folder: Path, *, start: date = date(2017, 1, 1
     if tx is None and cash is None:
         raise InvalidInput(f"{folder}: no tx.csv or cash_tx.csv (AMLSim output) in this folder")
     channel = "CASE TXN_SOURCE_TYPE_CODE " + " ".join(
-        f"WHEN {_sql_str(k)} THEN {_sql_str(v)}" for k, v in AMLSIM_CHANNELS.items()) \
+        f"WHEN {lit(k)} THEN {lit(v)}" for k, v in AMLSIM_CHANNELS.items()) \
         + " ELSE lower(TXN_SOURCE_TYPE_CODE) END"
-    day = f"CAST(DATE {_sql_str(start.isoformat())} + CAST({{col}} AS INTEGER) AS VARCHAR)"
+    day = f"CAST(DATE {lit(start.isoformat())} + CAST({{col}} AS INTEGER) AS VARCHAR)"
     batches = []
     selects = []
     if tx is not None:
-        selects.append(f"""SELECT {_sql_str(tx.name)} AS _src, CAST(row_number() OVER () + 1 AS VARCHAR) AS _line,
+        selects.append(f"""SELECT {lit(tx.name)} AS _src, CAST(row_number() OVER () + 1 AS VARCHAR) AS _line,
             TXN_ID AS tx_id, {day.format(col='"start"')} AS ts, ACCOUNT_ID AS source,
             COUNTER_PARTY_ACCOUNT_NUM AS target, TXN_AMOUNT_ORIG AS amount, {channel} AS channel,
             CAST(NULL AS VARCHAR) AS location
-            FROM read_csv({_sql_str(str(tx))}, all_varchar = true, header = true)""")
+            FROM read_csv({lit(str(tx))}, all_varchar = true, header = true)""")
     if cash is not None:
-        selects.append(f"""SELECT {_sql_str(cash.name)}, CAST(row_number() OVER () + 1 AS VARCHAR),
+        selects.append(f"""SELECT {lit(cash.name)}, CAST(row_number() OVER () + 1 AS VARCHAR),
             TXN_ID, {day.format(col='RUN_DATE')},
             CASE WHEN TXN_SOURCE_TYPE_CODE = 'CASH-OUT' THEN ACCOUNT_ID END,
             CASE WHEN TXN_SOURCE_TYPE_CODE = 'CASH-IN' THEN ACCOUNT_ID END,
             TXN_AMOUNT_ORIG, {channel}, 'branch:' || BRANCH_ID
-            FROM read_csv({_sql_str(str(cash))}, all_varchar = true, header = true)""")
+            FROM read_csv({lit(str(cash))}, all_varchar = true, header = true)""")
     try:
         ledger.con.execute(f"""CREATE OR REPLACE TEMP TABLE _amlsim_tx AS
-            SELECT row_number() OVER () AS _row, *, {_sql_str(currency)} AS currency, CAST(NULL AS VARCHAR) AS category,
+            SELECT row_number() OVER () AS _row, *, {lit(currency)} AS currency, CAST(NULL AS VARCHAR) AS category,
                    CAST(NULL AS VARCHAR) AS memo FROM ({' UNION ALL '.join(selects)})""").fetchall()
         batches.append(Staged("_amlsim_tx", "transactions", str(folder)))
         if accounts is not None:
             ledger.con.execute(f"""CREATE OR REPLACE TEMP TABLE _amlsim_parties AS
-                SELECT row_number() OVER () AS _row, {_sql_str(accounts.name)} AS _src,
+                SELECT row_number() OVER () AS _row, {lit(accounts.name)} AS _src,
                        CAST(row_number() OVER () + 1 AS VARCHAR) AS _line, ACCOUNT_ID AS account,
                        PRIMARY_CUSTOMER_ID AS holder, CAST(NULL AS VARCHAR) AS name,
                        CASE business WHEN 'I' THEN 'person' ELSE 'company' END AS kind,
                        CAST(NULL AS VARCHAR) AS phone, CAST(NULL AS VARCHAR) AS email,
                        CAST(NULL AS VARCHAR) AS address, country, CAST(NULL AS VARCHAR) AS id_number,
                        CAST(NULL AS VARCHAR) AS birth_date
-                FROM read_csv({_sql_str(str(accounts))}, all_varchar = true, header = true)""").fetchall()
+                FROM read_csv({lit(str(accounts))}, all_varchar = true, header = true)""").fetchall()
             batches.append(Staged("_amlsim_parties", "parties", str(folder)))
     except duckdb.Error as exc:
         raise InvalidInput(f"{folder}: not in AMLSim's output format: {str(exc).splitlines()[0]}") from None
@@ -214,19 +211,18 @@ def ingest_ftm(ledger: Ledger, path: Path, *, default_currency: str | None = Non
             return
         holder = entities.get(holder_id or "")
         account = entities.get(account_id)
-        who = holder if holder is not None else (account if account is not None and not account.schema.is_a("BankAccount") else None)
-        party_rows[(account_id, holder_id)] = {
-            "account": account_id, "holder": holder_id,
-            "name": who.caption if who is not None else None,
-            "kind": ("company" if who.schema.is_a("Organization") else "person") if who is not None else None,
-            "phone": _first(who, "phone") if who is not None else None,
-            "email": _first(who, "email") if who is not None else None,
-            "address": _first(who, "address") if who is not None else None,
-            "country": _first(who, "country") if who is not None else (
-                _first(account, "country") if account is not None else None),
-            "id_number": _first(who, "idNumber") if who is not None else None,
-            "birth_date": _first(who, "birthDate") if who is not None and who.schema.is_a("Person") else None,
-        }
+        if holder is None and account is not None and not account.schema.is_a("BankAccount"):
+            holder = account  # a payment from a person or company directly: they are their own account
+        row: dict[str, str | None] = {field: None for field in TABLES["parties"]}
+        row.update(account=account_id, holder=holder_id,
+                   country=_first(account, "country") if account is not None else None)
+        if holder is not None:
+            row.update(name=holder.caption, kind="company" if holder.schema.is_a("Organization") else "person",
+                       phone=_first(holder, "phone"), email=_first(holder, "email"),
+                       address=_first(holder, "address"), id_number=_first(holder, "idNumber"),
+                       country=_first(holder, "country") or row["country"],
+                       birth_date=_first(holder, "birthDate") if holder.schema.is_a("Person") else None)
+        party_rows[(account_id, holder_id)] = row
 
     for number, pay in payments:
         source = _first(pay, "payerAccount") or _first(pay, "payer")

@@ -6,7 +6,8 @@ written, and written in one transaction: a file with one bad row loads nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 import duckdb
 
 from palermo.errors import InvalidInput, NotFound
-from palermo.finance.dialect import DUCKDB, Dialect
+from palermo.finance.dialect import DUCKDB, Dialect, lit
 from palermo.model import Alert
 
 TRANSACTION_COLUMNS = {
@@ -35,6 +36,18 @@ SCREENING_DDL = """CREATE TABLE IF NOT EXISTS screening_hits (id VARCHAR PRIMARY
     matched_name VARCHAR, score DOUBLE NOT NULL, threshold DOUBLE NOT NULL, features VARCHAR NOT NULL,
     decision VARCHAR, decided_by VARCHAR, decided_at TIMESTAMP, reason VARCHAR)"""
 MAX_REPORTED = 20
+
+
+@contextmanager
+def atomic(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One DuckDB transaction: committed if the block succeeds, rolled back (nothing written) if it raises."""
+    con.execute("BEGIN TRANSACTION").fetchall()
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK").fetchall()
+        raise
+    con.execute("COMMIT").fetchall()
 
 
 def _ddl(table: str) -> str:
@@ -143,8 +156,7 @@ class Ledger:
             raise InvalidInput(f"{problems[0]}{more}; nothing was loaded", details=problems[:MAX_REPORTED],
                                hint="fix the rows named, or the column mapping, and load again")
         reports = []
-        self.con.execute("BEGIN TRANSACTION").fetchall()
-        try:
+        with atomic(self.con):
             for batch in batches:
                 columns = TABLES[batch.table]
                 typed = {c: f"CAST(NULLIF(trim({c}), '') AS {t})" for c, t in columns.items()}
@@ -158,10 +170,6 @@ class Ledger:
                     f"INSERT INTO {batch.table} SELECT {select} FROM {batch.relation} ORDER BY _row").fetchall()
                 reports.append(LoadReport(table=batch.table, rows=self.count(batch.table) - before,
                                           source=batch.source))
-            self.con.execute("COMMIT").fetchall()
-        except Exception:
-            self.con.execute("ROLLBACK").fetchall()
-            raise
         return reports
 
     def _check(self, batch: Staged) -> tuple[list[str], int]:
@@ -181,17 +189,12 @@ class Ledger:
         how many are new."""
         known = {r[0] for r in self.con.execute("SELECT id FROM alerts").fetchall()}
         rows = [(a.id, a.rule, a.subject, a.first_at, a.weight, a.model_dump_json(), found_at) for a in alerts]
-        self.con.execute("BEGIN TRANSACTION").fetchall()
-        try:
-            if rows:
+        if rows:
+            with atomic(self.con):
                 self.con.executemany(
                     "INSERT INTO alerts (id, rule, subject, first_at, weight, body, found_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body, "
                     "found_at = excluded.found_at, weight = excluded.weight", rows)
-            self.con.execute("COMMIT").fetchall()
-        except Exception:
-            self.con.execute("ROLLBACK").fetchall()
-            raise
         return sum(1 for a in alerts if a.id not in known)
 
     def alerts(self, *, rule: str | None = None, subject: str | None = None, ids: Sequence[str] = (),
@@ -253,16 +256,12 @@ class Ledger:
         out = {}
         for table in TABLES:
             path = folder / f"{table}.parquet"
-            self.con.execute(f"COPY {table} TO {_quote(str(path))} (FORMAT parquet)").fetchall()
+            self.con.execute(f"COPY {table} TO {lit(str(path))} (FORMAT parquet)").fetchall()
             out[table] = path
         return out
 
 
 def _ts_expr(timestamp_format: str | None) -> str:
     if timestamp_format:
-        return f"TRY_STRPTIME(ts, {_quote(timestamp_format)})"
+        return f"TRY_STRPTIME(ts, {lit(timestamp_format)})"
     return "TRY_CAST(ts AS TIMESTAMP)"
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

@@ -13,10 +13,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from palermo.errors import InvalidInput, NotFound, VerificationFailed
-from palermo.finance.ledger import Ledger
+from palermo.finance.ledger import Ledger, atomic
 from palermo.finance.screening import Match, Query, WatchList
 
-Decision = Literal["confirmed", "cleared"]
 COLUMNS = ["id", "run_at", "list_name", "list_version", "query_ref", "query_name", "query_birth_date", "entity_id",
            "entity_caption", "entity_schema", "matched_name", "score", "threshold", "features", "decision",
            "decided_by", "decided_at", "reason"]
@@ -36,17 +35,12 @@ def keep_hits(ledger: Ledger, watchlist: WatchList, results: Sequence[tuple[Quer
                          m.entity.id, m.entity.caption, m.entity.schema, m.matched_name, m.score, threshold, features))
     known = {r[0] for r in ledger.rows("SELECT id FROM screening_hits")}
     fresh = [r for r in rows if r[0] not in known]
-    ledger.con.execute("BEGIN TRANSACTION").fetchall()
-    try:
-        if fresh:
+    if fresh:
+        with atomic(ledger.con):
             ledger.con.executemany(
                 "INSERT INTO screening_hits (id, run_at, list_name, list_version, query_ref, query_name, "
                 "query_birth_date, entity_id, entity_caption, entity_schema, matched_name, score, threshold, features)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", fresh)
-        ledger.con.execute("COMMIT").fetchall()
-    except Exception:
-        ledger.con.execute("ROLLBACK").fetchall()
-        raise
     return len(fresh)
 
 
@@ -58,7 +52,7 @@ def hits(ledger: Ledger, *, pending: bool = False, limit: int = 500) -> list[dic
     return [dict(zip(COLUMNS, r, strict=True)) for r in rel.fetchall()]
 
 
-def decide_hit(ledger: Ledger, hit_id: str, decision: Decision, *, by: str, reason: str, at: datetime) -> None:
+def decide_hit(ledger: Ledger, hit_id: str, decision: str, *, by: str, reason: str, at: datetime) -> None:
     """Record a reviewer's decision on a hit; a decided hit is not decided again (its record stands)."""
     if decision not in ("confirmed", "cleared"):
         raise InvalidInput("decision: must be 'confirmed' or 'cleared'")

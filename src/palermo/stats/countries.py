@@ -131,14 +131,11 @@ class Scorecard:
                 "items": [i.__dict__ for i in self.items]}
 
 
-@lru_cache(maxsize=1)
-def _untc_codes(rows: tuple[tuple[str, Any, Any], ...]) -> dict[str, tuple[str, Any, Any]]:
-    out = {}
-    for participant, signed, consent in rows:
-        code = registry.country.clean(participant.split("(")[0].strip())
-        if code:
-            out[code.upper()] = (participant, signed, consent)
-    return out
+@lru_cache(maxsize=512)
+def _participant_code(participant: str) -> str | None:
+    """ISO code of a UNTC participant name ("United Kingdom of Great Britain and Northern Ireland" -> GB)."""
+    code = registry.country.clean(participant.split("(")[0].strip())
+    return code.upper() if code else None
 
 
 def read_3p(path: Path) -> tuple[Source, list[Point]]:
@@ -176,13 +173,12 @@ def scorecard(code: str, library: Library, index_3p: tuple[Source, list[Point]] 
     with its source."""
     code = code.upper()
     card = Scorecard(code, country_name(code), None)
-    rows = tuple((r.participant, r.signed, r.consent) for r in library.treaty_tables.get("palermo_protocol", []))
-    untc = _untc_codes(rows).get(code)
+    untc = next((r for r in library.treaty_tables.get("palermo_protocol", [])
+                 if _participant_code(r.participant) == code), None)
     if untc:
-        participant, _, consent = untc
-        card.items.append(Item("Party to the Palermo Protocol", f"yes, since {consent:%Y-%m-%d}" if consent
-                               else "signed, not ratified", "UN Treaty Collection, chapter XVIII-12-a",
-                               "status as at 2014-01-27", f"participant: {participant}"))
+        card.items.append(Item("Party to the Palermo Protocol", f"yes, since {untc.consent:%Y-%m-%d}"
+                               if untc.consent else "signed, not ratified", "UN Treaty Collection, chapter XVIII-12-a",
+                               "status as at 2014-01-27", f"participant: {untc.participant}"))
     else:
         card.items.append(Item("Party to the Palermo Protocol", "not in the UNTC table",
                                "UN Treaty Collection, chapter XVIII-12-a", "status as at 2014-01-27"))

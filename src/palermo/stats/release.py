@@ -149,10 +149,7 @@ def differentially_private(store: StatsStore, name: str, by: Sequence[str], *, e
         raise InvalidInput("delta: the Laplace mechanism is pure epsilon-DP; give no delta")
     if not 1 <= contributions <= 100:
         raise InvalidInput("contributions: the most records one person can have, between 1 and 100")
-    ds = store.dataset(name)
-    for f in fields:
-        if f not in ds.columns:
-            raise InvalidInput(f"by: {f!r} is not a variable of dataset {name!r}")
+    ds = store.check_variables(name, fields)
     keys = _categories(fields, years)
     labels = ["|".join(k) for k in keys]
     meas, eps_used, delta_used, scale = measurement(labels, epsilon, mechanism, delta, contributions)

@@ -14,7 +14,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from palermo.errors import InvalidInput, NotFound
+from palermo.errors import InvalidInput, NotFound, VerificationFailed
+from palermo.finance.ledger import atomic
 from palermo.stats.victims import Parsed
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -80,8 +81,7 @@ class StatsStore:
             raise InvalidInput(f"dataset {name!r} exists; choose another name",
                                hint="a dataset keeps its ledger: load a new version under a new name")
         cols = ", ".join(f'"{c}" VARCHAR' for c in parsed.columns)
-        self.con.execute("BEGIN TRANSACTION").fetchall()
-        try:
+        with atomic(self.con):
             self.con.execute(f"CREATE TABLE victims_{name} ({cols})").fetchall()
             if parsed.rows:
                 columns = list(zip(*parsed.rows, strict=True))
@@ -93,10 +93,6 @@ class StatsStore:
             self.con.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?)",
                              [name, parsed.version, len(parsed.rows), json.dumps(parsed.columns), epsilon_budget,
                               delta_budget, at]).fetchall()
-            self.con.execute("COMMIT").fetchall()
-        except Exception:
-            self.con.execute("ROLLBACK").fetchall()
-            raise
         return self.dataset(name)
 
     def dataset(self, name: str) -> Dataset:
@@ -111,13 +107,18 @@ class StatsStore:
         """Every stored dataset."""
         return [self.dataset(r[0]) for r in self.con.execute("SELECT name FROM datasets ORDER BY name").fetchall()]
 
-    def counts(self, name: str, by: Sequence[str]) -> dict[tuple[str | None, ...], int]:
-        """Exact counts by the given variables (trusted side only)."""
+    def check_variables(self, name: str, by: Sequence[str]) -> Dataset:
+        """The dataset, once every variable asked for is known to be one of its columns."""
         ds = self.dataset(name)
         for field in by:
             if field not in ds.columns:
                 raise InvalidInput(f"by: {field!r} is not a variable of dataset {name!r}; it has "
                                    f"{', '.join(ds.columns)}")
+        return ds
+
+    def counts(self, name: str, by: Sequence[str]) -> dict[tuple[str | None, ...], int]:
+        """Exact counts by the given variables (trusted side only)."""
+        self.check_variables(name, by)
         cols = ", ".join(f'"{c}"' for c in by)
         rows = self.con.execute(f"SELECT {cols}, COUNT(*) FROM victims_{name} GROUP BY ALL").fetchall()
         return {tuple(r[:-1]): int(r[-1]) for r in rows}
@@ -136,11 +137,8 @@ class StatsStore:
     def record(self, entry: LedgerEntry, *, check_budget: bool) -> None:
         """Write a release to the ledger; with ``check_budget`` the write is refused if the dataset's budget would
         be exceeded (checked and written in one transaction)."""
-        from palermo.errors import VerificationFailed
-
         ds = self.dataset(entry.dataset)
-        self.con.execute("BEGIN TRANSACTION").fetchall()
-        try:
+        with atomic(self.con):
             eps, delta = self.spent(entry.dataset)
             if check_budget and (eps + entry.epsilon > ds.epsilon_budget + 1e-12
                                  or delta + entry.delta > ds.delta_budget + 1e-18):
@@ -152,10 +150,6 @@ class StatsStore:
             self.con.execute("INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
                 entry.id, entry.dataset, entry.kind, json.dumps(entry.query), entry.epsilon, entry.delta,
                 entry.released_at, entry.released_by, json.dumps(entry.utility)]).fetchall()
-            self.con.execute("COMMIT").fetchall()
-        except Exception:
-            self.con.execute("ROLLBACK").fetchall()
-            raise
 
     def ledger(self, name: str) -> list[LedgerEntry]:
         """Every release made from a dataset, oldest first."""
