@@ -91,7 +91,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             url = None if backend == "sqlite" else fresh_postgres(args.postgres, "palermo_bench_api")
             cs, actor = setup(Path(tmp), url)
-            cs.workspace.import_entities(actor, "BENCH-1", lines, source="bench.jsonl")  # type: ignore[arg-type]
+            cs.transfer.import_entities(actor, "BENCH-1", lines, source="bench.jsonl")  # type: ignore[arg-type]
             token = cs.accounts.issue_token(actor, "bench")  # type: ignore[arg-type]
             if url:  # the statistics autovacuum would gather within a minute of a bulk import in steady state
                 with cs.store.engine.begin() as conn:

@@ -5,6 +5,7 @@ import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -13,6 +14,12 @@ warnings.filterwarnings("ignore", message=".*httpx2.*")
 os.environ.setdefault("PALERMO_DATA_DIR", tempfile.mkdtemp(prefix="palermo-test-"))
 
 from palermo.law import Library, load_library  # noqa: E402
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from palermo.cases import CaseStore
+    from palermo.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -94,3 +101,11 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     engine.dispose()
     return url
+
+
+def app_over(settings: Settings, cs: CaseStore | None = None) -> FastAPI:
+    """The full application over these settings, on a case store a test opened itself (fast password hashing)."""
+    from palermo.services import open_services
+    from palermo.web import create_app
+
+    return create_app(settings, open_services(settings.data_dir, case_store=cs, **settings.service_options()))

@@ -40,8 +40,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("browser"))
     app = create_app(settings)
-    DEMO["username"], DEMO["password"] = create_demo(app.state.cases)
-    desk = Desk(**settings.desk_options())
+    DEMO["username"], DEMO["password"] = create_demo(app.state.services.store)
+    desk = Desk(settings.data_dir / "finance.duckdb")
     desk.generate(20_000, seed=3)
     desk.monitor()
     desk.close()

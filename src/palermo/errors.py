@@ -64,12 +64,34 @@ class NotPermitted(PalermoError):
 
 
 class VerificationFailed(PalermoError):
-    """A signature, hash or version check failed (HTTP 409, exit 5)."""
+    """A signature, hash or integrity check failed (HTTP 409, exit 5)."""
 
     code = "verification_failed"
     status = 409
     exit_code = 5
     title = "Verification failed"
+
+
+class Conflict(PalermoError):
+    """Someone else changed the record since the caller read it (optimistic locking; HTTP 409, exit 6)."""
+
+    code = "conflict"
+    status = 409
+    exit_code = 6
+    title = "Conflict"
+
+
+class TooManyAttempts(PalermoError):
+    """Too many failed attempts in a short time; try again later (HTTP 429, exit 4)."""
+
+    code = "too_many_attempts"
+    status = 429
+    exit_code = 4
+    title = "Too many attempts"
+
+    def __init__(self, message: str, *, retry_after: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
 
 
 @contextmanager

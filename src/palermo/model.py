@@ -7,7 +7,7 @@ legal and case-domain records around them.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -127,6 +127,13 @@ CaseStatus = Literal["open", "suspended", "closed"]
 Handling = Literal["owner", "named", "agencies"]
 """Who may see a case outside its owning agency: nobody; named users; or whole agencies it is shared with."""
 CaseRole = Literal["suspect", "victim", "witness", "associate"]
+CASE_ROLES: tuple[CaseRole, ...] = get_args(CaseRole)
+CaseOffence = Literal["core_trafficking", "child_trafficking", "exploitation_offence", "ancillary"]
+"""The law engine's offence kinds a case can be about (a profile's offences carry one of these roles)."""
+OFFENCE_KINDS: tuple[CaseOffence, ...] = get_args(CaseOffence)
+AgencyKind = Literal["police", "prosecution", "central_authority", "fiu", "victim_services", "ngo",
+                     "international_organisation", "monitoring_body"]
+AGENCY_KINDS: tuple[AgencyKind, ...] = get_args(AgencyKind)
 
 
 class CaseDraft(Frozen):
@@ -136,7 +143,7 @@ class CaseDraft(Frozen):
     title: str = Field(min_length=1, max_length=300)
     summary: str = Field(default="", max_length=20000)
     jurisdictions: list[str] = Field(default=[], description="ISO codes of the states whose law applies")
-    offences: list[str] = Field(default=[], description="law-engine offence kinds, e.g. core_trafficking, child_trafficking")
+    offences: list[CaseOffence] = Field(default=[], description="law-engine offence kinds, e.g. core_trafficking")
     status: CaseStatus = "open"
     handling: Handling = "named"
 
@@ -159,7 +166,7 @@ class Case(Frozen):
     summary: str
     owner_agency: str
     jurisdictions: list[str]
-    offences: list[str]
+    offences: list[CaseOffence]
     status: CaseStatus
     handling: Handling
     version: int
@@ -186,6 +193,16 @@ class Entity(Frozen):
     created_by: str
     created_at: str
     updated_at: str
+
+
+class EntityPage(Frozen):
+    """A page of a case's entities in caption order, with the filtered total and the cursor of the next page."""
+
+    items: list[Entity]
+    total: int
+    limit: int
+    offset: int
+    next: str | None = Field(default=None, description="pass as `after` for the next page; null on the last page")
 
 
 class Note(Frozen):

@@ -6,7 +6,23 @@ import os
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+STORE_MARKERS = ("palermo.db", "secret.key")
+"""Files that show a folder is a Palermo data directory."""
+
+
+def find_data_dir(start: Path | None = None) -> Path:
+    """The data directory when PALERMO_DATA_DIR is not set: the nearest `data/` folder holding a Palermo store in
+    the working directory or one of its parents (as git finds `.git`), else `./data`. The CLI and the server
+    resolve it the same way, so a command run from a sub-folder reaches the store `make run` created."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "data"
+        if any((candidate / marker).exists() for marker in STORE_MARKERS):
+            return candidate
+    return Path("data")
 
 
 class Settings(BaseSettings):
@@ -16,7 +32,8 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
-    data_dir: Path = Path("data")
+    data_dir: Path = Field(default_factory=find_data_dir)
+    """Where the SQLite store, the master key, attachments and the DuckDB files live (see `find_data_dir`)."""
     profiles: str = ""
     """Folders of extra or overriding law profiles, separated by the OS path separator (':' on Linux)."""
     database_url: str = ""
@@ -43,6 +60,8 @@ class Settings(BaseSettings):
     """DuckDB file of victim-level datasets and their privacy-budget ledgers; default data_dir/stats.duckdb."""
     index_3p: Path | None = None
     """A CSV of the 3P Anti-Trafficking Policy Index you hold (not packaged); shown on scorecards when set."""
+    workers: int = 1
+    """Server processes for `palermo serve` (each opens its own pool; see docs/cases.md for SQLite and PostgreSQL)."""
     spark_master: str = "local[*]"
     """Spark master for `palermo finance monitor --engine spark`: local[*] or a cluster URL."""
 
@@ -51,11 +70,24 @@ class Settings(BaseSettings):
         return {"url": self.database_url or None, "secret": self.secret_key or None,
                 "max_upload": self.max_upload_bytes, "app_role": self.database_role or None}
 
-    def desk_options(self) -> dict[str, Any]:
-        """Keyword arguments of `palermo.finance.desk.Desk` for these settings."""
-        return {"ledger_path": self.ledger or self.data_dir / "finance.duckdb",
-                "typologies": [Path(p) for p in self.typologies.split(os.pathsep) if p.strip()],
-                "goaml_profile": self.goaml_profile, "goaml_xsd": self.goaml_xsd, "watchlist": self.watchlist}
+    def service_options(self) -> dict[str, Any]:
+        """Keyword arguments of `palermo.services.open_services` for these settings."""
+        return {"database_url": self.database_url or None, "secret": self.secret_key or None,
+                "max_upload": self.max_upload_bytes, "app_role": self.database_role or None,
+                "profiles": self.profile_dirs, "ledger": self.ledger, "typologies": self.typology_dirs,
+                "goaml_profile": self.goaml_profile, "goaml_xsd": self.goaml_xsd, "watchlist": self.watchlist,
+                "stats_store": self.stats_store, "index_3p": self.index_3p}
+
+    @property
+    def typology_dirs(self) -> list[Path]:
+        """The folders or files of extra typology rules."""
+        return [Path(p) for p in self.typologies.split(os.pathsep) if p.strip()]
+
+    def has_store(self) -> bool:
+        """Is there a Palermo store here: a data directory with one, or a database URL with its key?"""
+        if self.database_url:
+            return bool(self.secret_key) or (self.data_dir / "secret.key").exists()
+        return any((self.data_dir / marker).exists() for marker in STORE_MARKERS)
 
     @property
     def stats_store_path(self) -> Path:

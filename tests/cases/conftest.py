@@ -40,6 +40,6 @@ def world(cs: CaseStore) -> dict[str, Actor]:
         "ro_inv": user(cs, "ro_inv", "ro-police", "investigator"),
         "ro_aud": user(cs, "ro_aud", "ro-police", "auditor"),
     }
-    cs.workspace.create_case(actors["gb_inv"], CaseDraft(reference="GB-1", title="Case one", handling="agencies"))
-    cs.workspace.add_entity(actors["gb_inv"], "GB-1", PERSON, role="suspect")
+    cs.cases.create(actors["gb_inv"], CaseDraft(reference="GB-1", title="Case one", handling="agencies"))
+    cs.entities.add(actors["gb_inv"], "GB-1", PERSON, role="suspect")
     return actors

@@ -22,6 +22,7 @@ from palermo.settings import Settings
 from palermo.stats.store import StatsStore
 from palermo.stats.victims import Parsed
 from palermo.web import create_app
+from tests.conftest import app_over
 
 ROLES = ("admin", "investigator", "analyst", "legal_officer", "victim_support", "auditor")
 RELATIONS = ("owner", "member", "outsider")
@@ -65,6 +66,8 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
     ("POST", "/api/cases/{ref}/entities"): ("entity_write", "case", lambda w: {"json": {"entity": {
         "id": f"n{_n()}", "schema": "Person", "properties": {"name": ["Someone"]}}}}),
     ("GET", "/api/cases/{ref}/entities/{entity_id}"): ("case_read", "case", lambda w: {}),
+    ("POST", "/api/cases/{ref}/entities/{entity_id}/reveal"): (("case_read", "protected_read"), "case", lambda w: {
+        "path": "/api/cases/GB-1/entities/v1/reveal", "json": {"reason": "referral to a shelter"}}),
     ("PUT", "/api/cases/{ref}/entities/{entity_id}"): ("entity_write", "case", lambda w: {"json": {
         "version": w.entity_version(), "properties": {"name": ["Ana Ionescu"]}}}),
     ("POST", "/api/cases/{ref}/entities/{entity_id}/roles"): ("entity_write", "case",
@@ -122,7 +125,7 @@ def expected(role: str, relation: str, needs: str | tuple[str, ...] | None, scop
 class World:
     def __init__(self, client: TestClient) -> None:
         self.client = client
-        cs = client.app.state.cases  # type: ignore[attr-defined]
+        cs = client.app.state.services.store  # type: ignore[attr-defined]
         for agency, state in (("gb-police", "GB"), ("pl-police", "PL"), ("ro-police", "RO")):
             cs.accounts.add_agency(agency, f"Police {state}", state, "police")
         self.tokens: dict[tuple[str, str], str] = {}
@@ -134,15 +137,16 @@ class World:
         ok = client.post("/api/cases", headers=self.boss, json={"reference": "GB-1", "title": "Case one",
                                                                  "handling": "agencies"})
         assert ok.status_code == 201, ok.text
-        for eid in ("p1", "p2"):
+        for eid in ("p1", "p2", "v1"):
             client.post("/api/cases/GB-1/entities", headers=self.boss, json={"entity": {
-                "id": eid, "schema": "Person", "properties": {"name": [f"Ana Ionescu {eid}"]}}})
+                "id": eid, "schema": "Person", "properties": {"name": [f"Ana Ionescu {eid}"]}},
+                "role": "victim" if eid == "v1" else None})
         assert client.post("/api/cases/GB-1/members", headers=self.boss,
                            json={"agency": "pl-police", "access": "write"}).status_code == 201
         self.attachment = client.post("/api/cases/GB-1/attachments", headers=self.boss,
                                       files={"file": ("a.pdf", PDF, "application/pdf")}).json()["id"]
         settings = client.app.state.settings  # type: ignore[attr-defined]
-        desk = Desk(**settings.desk_options())
+        desk = Desk(settings.data_dir / "finance.duckdb")
         generate(desk.ledger, 5000, seed=1, per_typology=1)
         desk.monitor(only=["cycle"])
         self.alert = desk.alerts()[0].id
@@ -152,7 +156,7 @@ class World:
         xsd.write_text('<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:element name="report">'
                        '<xs:complexType><xs:sequence><xs:any processContents="skip" minOccurs="0" '
                        'maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element></xs:schema>')
-        client.app.state.settings = settings.model_copy(update={"goaml_xsd": xsd})  # type: ignore[attr-defined]
+        client.app.state.services.finance.options["goaml_xsd"] = xsd  # type: ignore[attr-defined]
         stats = StatsStore(settings.stats_store_path)
         stats.add_dataset("toy", Parsed(["gender"], [["Female"]] * 30, [], "toy@0"), epsilon_budget=1,
                           delta_budget=1e-6, at=datetime.now())
@@ -164,7 +168,7 @@ class World:
     def fresh_hit(self) -> str:
         """A new, undecided screening hit (a decided hit cannot be decided again)."""
         settings = self.client.app.state.settings  # type: ignore[attr-defined]
-        desk = Desk(**settings.desk_options())
+        desk = Desk(settings.data_dir / "finance.duckdb")
         try:
             listed = load_watchlist(self.watchlist)
             query = Query("Vitaly Kuzmenko", ref=f"acct-{_n()}")
@@ -185,7 +189,7 @@ def world(tmp_path: Path, database_url: str | None) -> Iterator[World]:
     from .conftest import FAST_HASHER, open_case_store
 
     cs = open_case_store(tmp_path, url=database_url, hasher=FAST_HASHER)
-    app = create_app(Settings(data_dir=tmp_path, database_url=database_url or ""), cs)
+    app = app_over(Settings(data_dir=tmp_path, database_url=database_url or ""), cs)
     with TestClient(app) as client:
         yield World(client)
     cs.store.dispose()
@@ -230,4 +234,4 @@ def test_no_token_no_access(world: World) -> None:
         got = world.client.request(method, path)
         assert got.status_code == 401 and got.headers["www-authenticate"] == "Bearer", (method, template)
     bad = world.client.get("/api/cases", headers={"authorization": "Bearer plm_forged"})
-    assert bad.status_code == 403
+    assert bad.status_code == 401 and bad.json()["detail"] == "invalid, expired or revoked token"

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from palermo.cases import CaseStore
 from palermo.settings import Settings
-from palermo.web import create_app
+from tests.conftest import app_over
 
 from .conftest import FAST_HASHER, open_case_store
 
@@ -22,7 +22,7 @@ def api(tmp_path: Path, database_url: str | None) -> Iterator[tuple[TestClient, 
     cs = open_case_store(tmp_path, url=database_url, hasher=FAST_HASHER, max_upload=4096)
     cs.accounts.add_agency("gb-police", "Police GB", "GB", "police")
     cs.accounts.add_user("inv", "gb-police", "investigator", password="correct horse battery")
-    app = create_app(Settings(data_dir=tmp_path, database_url=database_url or ""), cs)
+    app = app_over(Settings(data_dir=tmp_path, database_url=database_url or ""), cs)
     with TestClient(app) as client:
         token = client.post("/api/auth/token", json={"username": "inv", "password": "correct horse battery"})
         headers = {"authorization": f"Bearer {token.json()['token']}"}
@@ -44,7 +44,7 @@ def test_bad_input_is_422_and_changes_nothing(api: tuple[TestClient, dict[str, s
     bad = [
         ("POST", "/api/cases", {"json": {"reference": "GB-1", "title": "dup"}}, "reference: a case 'GB-1' already exists"),
         ("POST", "/api/cases", {"json": {"reference": "X", "title": "t", "jurisdictions": ["Britain"]}}, "jurisdictions"),
-        ("POST", "/api/cases", {"json": {"reference": "X", "title": "t", "offences": ["theft"]}}, "offences: unknown"),
+        ("POST", "/api/cases", {"json": {"reference": "X", "title": "t", "offences": ["theft"]}}, "offences.0: Input should be 'core_trafficking'"),
         ("POST", "/api/cases/GB-1/entities", {"json": {"entity": {"id": "a", "schema": "Unicorn"}}},
          "schema: unknown FtM schema 'Unicorn'"),
         ("POST", "/api/cases/GB-1/entities", {"json": {"entity": {"id": "a", "schema": "Person",
@@ -108,7 +108,8 @@ def test_conflicting_edit_is_409(api: tuple[TestClient, dict[str, str], CaseStor
 def test_pages_need_login_and_forms_need_the_csrf_token(api: tuple[TestClient, dict[str, str], CaseStore]) -> None:
     client, _, cs = api
     assert client.get("/cases", follow_redirects=False).headers["location"] == "/login?next=/cases"
-    assert client.post("/login", data={"username": "inv", "password": "nope nope nope"}).status_code == 403
+    failed = client.post("/login", data={"username": "inv", "password": "nope nope nope"})
+    assert failed.status_code == 401 and "Wrong username or password" in failed.text
     login = client.post("/login", data={"username": "inv", "password": "correct horse battery"},
                         follow_redirects=False)
     cookie = login.headers["set-cookie"]
@@ -129,13 +130,17 @@ def test_pages_need_login_and_forms_need_the_csrf_token(api: tuple[TestClient, d
     cs.accounts.add_user("pl_inv", "pl-police", "investigator", password="correct horse battery")
     shared = client.post("/cases/GB-1/members", data={"target": "pl_inv", "access": "write", "csrf": csrf.group(1)},
                          follow_redirects=False)
-    assert shared.status_code == 303 and cs.workspace.case(cs.accounts.actor("pl_inv"), "GB-1").access == "write"
+    assert shared.status_code == 303 and cs.cases.get(cs.accounts.actor("pl_inv"), "GB-1").access == "write"
     client.post("/cases/GB-1/entities", data={"kind": "Person", "value": "Lena", "csrf": csrf.group(1)})
-    lena = next(e for e in cs.workspace.entities(cs.accounts.actor("inv"), "GB-1")[0] if e.caption == "Lena")
+    lena = next(e for e in cs.entities.page(cs.accounts.actor("inv"), "GB-1").items if e.caption == "Lena")
     client.post(f"/cases/GB-1/entities/{lena.id}/roles", data={"role": "victim", "csrf": csrf.group(1)})
     sealed = client.get(f"/cases/GB-1/entities/{lena.id}").text
     assert "Protected person" in sealed and "Lena" not in sealed
-    assert "Lena" in client.get(f"/cases/GB-1/entities/{lena.id}?reason=safeguarding+referral").text
+    assert "Lena" not in client.get(f"/cases/GB-1/entities/{lena.id}?reason=safeguarding+referral").text
+    revealed = client.post(f"/cases/GB-1/entities/{lena.id}/reveal",
+                           data={"reason": "safeguarding referral", "csrf": csrf.group(1)})
+    assert revealed.status_code == 200 and "Lena" in revealed.text and revealed.headers["cache-control"] == "no-store"
+    assert "Lena" not in client.get(f"/cases/GB-1/entities/{lena.id}").text  # shown once, not kept revealed
 
 
 def test_entity_form_adds_a_value_and_refuses_a_stale_page(api: tuple[TestClient, dict[str, str], CaseStore]) -> None:

@@ -35,7 +35,7 @@ def rows(conn: Connection, table: str) -> int:
 
 
 def test_raw_sql_sees_only_its_agency_rows(cs: CaseStore, world: dict[str, Actor]) -> None:
-    cs.workspace.add_note(world["gb_inv"], "GB-1", "note of the British case")
+    cs.notes.add(world["gb_inv"], "GB-1", "note of the British case")
     for conn in as_app(cs, "gb-police"):
         assert all(rows(conn, table) > 0 for table in CASE_TABLES if table != "case_member")
     for conn in as_app(cs, "ro-police", world["ro_inv"].user_id):
@@ -48,8 +48,8 @@ def test_raw_sql_sees_only_its_agency_rows(cs: CaseStore, world: dict[str, Actor
 def test_sharing_opens_exactly_the_shared_case(cs: CaseStore, world: dict[str, Actor]) -> None:
     from palermo.model import CaseDraft
 
-    cs.workspace.create_case(world["gb_inv"], CaseDraft(reference="GB-2", title="not shared"))
-    cs.workspace.share(world["gb_inv"], "GB-1", username="ro_inv")
+    cs.cases.create(world["gb_inv"], CaseDraft(reference="GB-2", title="not shared"))
+    cs.cases.share(world["gb_inv"], "GB-1", username="ro_inv")
     for conn in as_app(cs, "ro-police", world["ro_inv"].user_id):
         assert [r[0] for r in conn.execute(text("SELECT reference FROM case_file"))] == ["GB-1"]
     for conn in as_app(cs, "ro-police", world["ro_aud"].user_id):
@@ -57,7 +57,7 @@ def test_sharing_opens_exactly_the_shared_case(cs: CaseStore, world: dict[str, A
 
 
 def test_raw_sql_cannot_write_into_another_agency(cs: CaseStore, world: dict[str, Actor]) -> None:
-    gb_case = cs.workspace.case(world["gb_inv"], "GB-1").id
+    gb_case = cs.cases.get(world["gb_inv"], "GB-1").id
     for conn in as_app(cs, "ro-police"):
         with pytest.raises(ProgrammingError, match="row-level security"):
             conn.execute(text("INSERT INTO case_note (case_id, body, created_by, created_at) "
@@ -70,7 +70,7 @@ def test_raw_sql_cannot_write_into_another_agency(cs: CaseStore, world: dict[str
             conn.execute(text("INSERT INTO case_file (id, reference, title, summary, owner_agency_id, jurisdictions,"
                               " offences, status, handling, version, created_by, created_at, updated_at) VALUES "
                               "('x', 'FAKE', 't', '', 'gb-police', '[]', '[]', 'open', 'named', 1, 'x', now(), now())"))
-    assert cs.workspace.entity(world["gb_inv"], "GB-1", "p1").caption == "Ana Ionescu"
+    assert cs.entities.get(world["gb_inv"], "GB-1", "p1").caption == "Ana Ionescu"
 
 
 def test_app_role_cannot_rewrite_the_audit_trail(cs: CaseStore, world: dict[str, Actor]) -> None:

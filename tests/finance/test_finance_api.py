@@ -10,7 +10,7 @@ from palermo.cases import open_case_store
 from palermo.finance.desk import Desk
 from palermo.finance.generator import generate
 from palermo.settings import Settings
-from palermo.web import create_app
+from tests.conftest import app_over
 
 from ..cases.conftest import FAST_HASHER
 
@@ -22,11 +22,11 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
     for name, roles in (("inv", ["investigator"]), ("ana", ["analyst"]), ("vs", ["victim_support"])):
         cs.accounts.add_user(name, "fr-fiu", roles, password="correct horse battery")
     settings = Settings(data_dir=tmp_path)
-    desk = Desk(**settings.desk_options())
+    desk = Desk(settings.data_dir / "finance.duckdb")
     generate(desk.ledger, 20_000, seed=5, per_typology=2)
     desk.monitor()
     desk.close()
-    with TestClient(create_app(settings, cs)) as c:
+    with TestClient(app_over(settings, cs)) as c:
         c.headers.update({"authorization": "Bearer " + cs.accounts.issue_token(cs.accounts.actor("inv"), "t")})
         c.app.state.tokens = {n: cs.accounts.issue_token(cs.accounts.actor(n), "t")  # type: ignore[attr-defined]
                               for n in ("ana", "vs")}
@@ -85,9 +85,8 @@ def test_goaml_report_over_the_api(client: TestClient, shared_data, tmp_path: Pa
     body = {"alerts": [alert["id"]], "reference": "STR 2026/7", "reason": "Deposits at night in three towns."}
     refused = client.post("/api/finance/reports", json=body)
     assert refused.status_code == 422 and "no goAML schema" in refused.json()["detail"]
-    settings = client.app.state.settings  # type: ignore[attr-defined]
     xsd = shared_data("goaml_schema") / "goAMLSchema_v5.0.1.xsd"
-    client.app.state.settings = settings.model_copy(update={"goaml_xsd": xsd})  # type: ignore[attr-defined]
+    client.app.state.services.finance.options["goaml_xsd"] = xsd  # type: ignore[attr-defined]
     done = client.post("/api/finance/reports", json=body)
     assert done.status_code == 200 and done.headers["content-type"] == "application/xml"
     assert 'filename="STR_2026_7.xml"' in done.headers["content-disposition"]
@@ -105,10 +104,8 @@ def test_reviews_stay_when_monitoring_finds_the_alert_again(client: TestClient, 
     done = client.post(f"/api/finance/alerts/{alert['id']}/review",
                        json={"status": "dismissed", "reason": "gift cards for a school fair, receipts seen"})
     assert done.status_code == 200 and done.json()["reviewed_by"] == "inv"
-    settings = client.app.state.settings  # type: ignore[attr-defined]
-    desk = Desk(**settings.desk_options())
-    desk.monitor()  # found again: the evidence is refreshed, the review kept
-    desk.close()
+    with client.app.state.services.finance.desk() as desk:  # type: ignore[attr-defined]
+        desk.monitor()  # found again: the evidence is refreshed, the review kept
     again = client.get(f"/api/finance/alerts/{alert['id']}").json()["alert"]
     assert again["status"] == "dismissed" and again["review_reason"].startswith("gift cards")
     still_open = client.get("/api/finance/alerts", params={"status": "open", "limit": 500}).json()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from palermo.errors import InvalidInput, NotFound, VerificationFailed
+from palermo.errors import Conflict, InvalidInput, NotFound
 from palermo.finance.ledger import Ledger
 from palermo.finance.review import decide_hit, export_decisions, hits, keep_hits
 from palermo.finance.screening import Query, load_watchlist, screen, tokens
@@ -67,7 +67,7 @@ def test_list_version_names_the_file_content_and_bad_lines_are_named(listed: Pat
     assert load_watchlist(listed).version != first and first.startswith("sanctions.ftm.json@sha256:")
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(ENTITIES[0]) + "\n{not json\n")
-    with pytest.raises(InvalidInput, match=r"bad\.json:2: not a FollowTheMoney entity"):
+    with pytest.raises(InvalidInput, match=r"bad\.json:2: not JSON"):
         load_watchlist(bad)
 
 
@@ -97,7 +97,7 @@ def test_review_decisions_are_kept_once_and_exported(listed: Path) -> None:
     with pytest.raises(NotFound):
         decide_hit(ledger, "hit-nope", "cleared", by="ana", reason="x", at=now)
     decide_hit(ledger, hit["id"], "cleared", by="ana", reason="born 1990, not the listed person", at=now)
-    with pytest.raises(VerificationFailed, match="already cleared"):
+    with pytest.raises(Conflict, match="already cleared"):
         decide_hit(ledger, hit["id"], "confirmed", by="bob", reason="sure", at=now)
     assert hits(ledger, pending=True) == []
     trail = export_decisions(ledger)

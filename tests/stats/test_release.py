@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from palermo.errors import InvalidInput, VerificationFailed
+from palermo.errors import Conflict, InvalidInput
 from palermo.stats.release import differentially_private, k_anonymous, measurement
 from palermo.stats.store import StatsStore
 from palermo.stats.victims import Parsed, parse_ctdc
@@ -83,7 +83,7 @@ def test_epsilon_accounting_matches_opendp_and_the_ledger_refuses_overspending()
     composed = dp.c.make_composition([m1, m2]).map(1)
     assert composed == pytest.approx(e1 + e2)
     assert store.spent("toy")[0] == pytest.approx(first.epsilon + second.epsilon) == pytest.approx(composed)
-    with pytest.raises(VerificationFailed, match=r"only 0\.5 .* is left; nothing was released"):
+    with pytest.raises(Conflict, match=r"only 0\.5 .* is left; nothing was released"):
         differentially_private(store, "toy", ["ageBroad"], epsilon=0.6, released_by="ana", at=NOW)
     # the refused release is not in the ledger
     assert sorted(e.epsilon for e in store.ledger("toy")) == sorted([first.epsilon, second.epsilon])

@@ -9,7 +9,7 @@ from palermo.cases import open_case_store
 from palermo.settings import Settings
 from palermo.stats.store import StatsStore
 from palermo.stats.victims import Parsed
-from palermo.web import create_app
+from tests.conftest import app_over
 
 from ..cases.conftest import FAST_HASHER
 
@@ -25,7 +25,7 @@ def test_release_over_the_api_spends_the_budget_and_then_refuses(tmp_path: Path)
     store.add_dataset("nrm", Parsed(["gender", "ageBroad"], rows, [], "nrm.csv@sha256:1"), epsilon_budget=1.0,
                       delta_budget=1e-6, at=datetime(2026, 1, 1))
     store.close()
-    client = TestClient(create_app(settings, cs))
+    client = TestClient(app_over(settings, cs))
     ana = {"authorization": "Bearer " + cs.accounts.issue_token(cs.accounts.actor("ana"), "t")}
     vic = {"authorization": "Bearer " + cs.accounts.issue_token(cs.accounts.actor("vic"), "t")}
     made = client.post("/api/stats/datasets/nrm/releases", headers=ana, json={"by": ["gender"], "epsilon": 0.7})

@@ -29,7 +29,7 @@ def test_import_release_ledger_and_budget(tmp_path: Path, shared_data: Callable[
     assert "for the data owner only" in done.stderr  # the utility report goes to the terminal, not the file
     over = run("stats", "release", "ctdc", "--by", "gender", "--epsilon", "0.5", "--as", "ana", "--store", store,
                cwd=tmp_path)
-    assert over.returncode == 5 and "nothing was released" in over.stderr
+    assert over.returncode == 6 and "nothing was released" in over.stderr
     ledger = json.loads(run("stats", "ledger", "ctdc", "--json", "--store", store, cwd=tmp_path).stdout)
     assert [e["kind"] for e in ledger] == ["k-anonymous", "dp-laplace"] and ledger[1]["released_by"] == "ana"
 

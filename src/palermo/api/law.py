@@ -5,22 +5,17 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from palermo import law
+from palermo.api.deps import Lib
 from palermo.errors import InvalidInput, named_in_input
 from palermo.law.library import Library, conduct_from_data
 from palermo.law.schema import Instrument, Profile, Vocabulary
 from palermo.model import Conduct
 
 router = APIRouter(prefix="/api/law", tags=["law"])
-
-
-def library_of(request: Request) -> Library:
-    """The law library loaded at start-up."""
-    lib: Library = request.app.state.library
-    return lib
 
 
 def conduct_of(data: Any, library: Library) -> Conduct:
@@ -49,49 +44,47 @@ class JurisdictionRequest(BaseModel):
 
 
 @router.get("/jurisdictions")
-def list_jurisdictions(request: Request) -> list[dict[str, Any]]:
+def list_jurisdictions(lib: Lib) -> list[dict[str, Any]]:
     """Every jurisdiction with its verification status, Protocol consent date and any load problem."""
-    return [dataclasses.asdict(s) for s in library_of(request).summaries()]
+    return [dataclasses.asdict(s) for s in lib.summaries()]
 
 
 @router.get("/jurisdictions/{key}")
-def show_jurisdiction(key: str, request: Request) -> Profile:
+def show_jurisdiction(key: str, lib: Lib) -> Profile:
     """A national profile in full, with citations and verified flags."""
-    return library_of(request).profile(key)
+    return lib.profile(key)
 
 
 @router.get("/jurisdictions/{key}/gaps")
-def jurisdiction_gaps(key: str, request: Request,
+def jurisdiction_gaps(key: str, lib: Lib,
                       instrument: Annotated[list[str] | None, Query()] = None) -> dict[str, Any]:
     """Gaps of a jurisdiction against instruments (default: those that bind it)."""
-    lib = library_of(request)
     report = law.gaps(lib.profile(key), lib, instrument)
     return {**report.model_dump(mode="json"), "gaps": [g.model_dump(mode="json") for g in report.gaps]}
 
 
 @router.get("/instruments")
-def list_instruments(request: Request) -> list[dict[str, Any]]:
+def list_instruments(lib: Lib) -> list[dict[str, Any]]:
     """The international instruments in the library."""
     return [{"id": i.id, "short_title": i.short_title, "title": i.title, "verified": i.verified}
-            for i in library_of(request).instruments.values()]
+            for i in lib.instruments.values()]
 
 
 @router.get("/instruments/{key}")
-def show_instrument(key: str, request: Request) -> Instrument:
+def show_instrument(key: str, lib: Lib) -> Instrument:
     """An instrument with its provisions."""
-    return library_of(request).instrument(key)
+    return lib.instrument(key)
 
 
 @router.get("/vocabulary")
-def vocabulary(request: Request) -> Vocabulary:
+def vocabulary(lib: Lib) -> Vocabulary:
     """The keys for acts, means, purposes, jurisdiction bases and aggravating circumstances."""
-    return library_of(request).vocabulary
+    return lib.vocabulary
 
 
 @router.post("/assess")
-def assess(request: Request, body: AssessRequest) -> list[law.Assessment]:
+def assess(lib: Lib, body: AssessRequest) -> list[law.Assessment]:
     """Assess a conduct against the Protocol, other instruments or jurisdictions."""
-    lib = library_of(request)
     conduct = conduct_of(body.conduct, lib)
     if not body.against:
         raise InvalidInput("body.against: name at least one instrument or jurisdiction")
@@ -100,26 +93,23 @@ def assess(request: Request, body: AssessRequest) -> list[law.Assessment]:
 
 
 @router.get("/compare")
-def compare(request: Request, ids: Annotated[str | None, Query(description="comma-separated ids")] = None
+def compare(lib: Lib, ids: Annotated[str | None, Query(description="comma-separated ids")] = None
             ) -> law.Comparison:
     """Coverage matrix, penalties in years and harmonisation scores of several jurisdictions (default: all)."""
-    lib = library_of(request)
     keys = [k.strip() for k in ids.split(",") if k.strip()] if ids else sorted(lib.profiles)
     with named_in_input("ids"):
         return law.compare([lib.profile(k) for k in keys], lib)
 
 
 @router.post("/dual-criminality")
-def dual_criminality(request: Request, body: DualRequest) -> law.DualCriminality:
+def dual_criminality(lib: Lib, body: DualRequest) -> law.DualCriminality:
     """Conduct-based dual criminality between a requesting and a requested state."""
-    lib = library_of(request)
     with named_in_input("body"):
         return law.dual_criminality(conduct_of(body.conduct, lib), body.requesting, body.requested, lib,
                                 kind=body.kind, threshold_years=body.threshold_years)
 
 
 @router.post("/jurisdiction")
-def jurisdiction(request: Request, body: Annotated[JurisdictionRequest, Body()]) -> law.JurisdictionReport:
+def jurisdiction(lib: Lib, body: Annotated[JurisdictionRequest, Body()]) -> law.JurisdictionReport:
     """Which states may establish jurisdiction over the conduct, on which basis."""
-    lib = library_of(request)
     return law.jurisdiction(conduct_of(body.conduct, lib), lib)

@@ -1,4 +1,7 @@
-"""The case store: agencies, users, cases of FollowTheMoney entities, enforced access and the audit trail."""
+"""The case store: agencies, users, cases of FollowTheMoney entities, enforced access and the audit trail.
+
+`CaseStore` composes small services that share one `CaseGate` (transactions for callers, cases opened after the
+policy decided); a new capability (custody, consent, referrals ...) is one more service beside them."""
 
 from __future__ import annotations
 
@@ -6,32 +9,73 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from argon2 import PasswordHasher
+from sqlalchemy import func, inspect, select
 
+from palermo.cases import tables as t
 from palermo.cases.accounts import Accounts
+from palermo.cases.attachments import Attachments
+from palermo.cases.audit import AuditTrail
+from palermo.cases.casefile import CaseFiles
+from palermo.cases.entities import Entities
+from palermo.cases.gate import CaseGate
+from palermo.cases.identity import Bearer, Caller
+from palermo.cases.notes import Notes
 from palermo.cases.policy import Action, Actor, Role
+from palermo.cases.records import Records
 from palermo.cases.sealing import Keyring
+from palermo.cases.search import Search
 from palermo.cases.store import APP_ROLE, Store
-from palermo.cases.workspace import Workspace
+from palermo.cases.timeline import Timeline
+from palermo.cases.transfer import Transfer
 
 
 @dataclass(frozen=True)
 class CaseStore:
-    """Everything the outer layers need: the database, accounts and the workspace services."""
+    """Everything the layers above need of the case database: accounts and the case services."""
 
     store: Store
     accounts: Accounts
-    workspace: Workspace
+    gate: CaseGate
+    cases: CaseFiles
+    entities: Entities
+    transfer: Transfer
+    notes: Notes
+    timeline: Timeline
+    attachments: Attachments
+    audit: AuditTrail
+    search: Search
+
+    def dispose(self) -> None:
+        """Close the database connections."""
+        self.store.dispose()
 
 
 def open_case_store(data_dir: Path, *, url: str | None = None, secret: str | None = None,
                     max_upload: int = 25 * 1024 * 1024, app_role: str | None = APP_ROLE,
                     upgrade: bool = True, hasher: PasswordHasher | None = None) -> CaseStore:
-    """Open (and by default migrate) the case store: SQLite in `data_dir` unless a database URL is given."""
+    """Open (and by default migrate) the case store: SQLite in `data_dir` unless a database URL is given. A new
+    master key is made only for a store that holds no agency yet: never silently beside existing data."""
     store = Store.for_data_dir(data_dir, url, app_role=app_role)
     if upgrade:
         store.upgrade()
-    keyring = Keyring.load(data_dir, secret)
-    return CaseStore(store, Accounts(store, keyring, hasher), Workspace(store, keyring, data_dir / "blobs", max_upload))
+    keyring = Keyring.load(data_dir, secret, create=not _has_agencies(store), store_name=_name(store, data_dir))
+    gate = CaseGate(store, keyring, data_dir / "blobs", max_upload)
+    records = Records(gate)
+    return CaseStore(store=store, accounts=Accounts(store, keyring, hasher), gate=gate, cases=CaseFiles(gate),
+                     entities=Entities(gate, records), transfer=Transfer(gate, records), notes=Notes(gate),
+                     timeline=Timeline(gate), attachments=Attachments(gate), audit=AuditTrail(gate),
+                     search=Search(gate))
 
 
-__all__ = ["Action", "Actor", "CaseStore", "Role", "Store", "open_case_store"]
+def _has_agencies(store: Store) -> bool:
+    with store.engine.connect() as conn:
+        if not inspect(conn).has_table("agency"):
+            return False
+        return bool(conn.execute(select(func.count()).select_from(t.agency)).scalar_one())
+
+
+def _name(store: Store, data_dir: Path) -> str:
+    return str(data_dir / "palermo.db") if store.url.startswith("sqlite") else store.engine.url.render_as_string()
+
+
+__all__ = ["Action", "Actor", "Bearer", "Caller", "CaseStore", "Role", "Store", "open_case_store"]

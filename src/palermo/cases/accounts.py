@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -12,21 +11,25 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from palermo.cases import tables as t
 from palermo.cases.audit import record
+from palermo.cases.identity import Bearer, Caller, actor_of, aware, digest
 from palermo.cases.policy import Action, Actor, Role, decide
 from palermo.cases.sealing import Keyring
 from palermo.cases.store import Store
-from palermo.errors import InvalidInput, NotFound, NotPermitted
-from palermo.model import STATE_PATTERN
+from palermo.errors import InvalidInput, NotAuthenticated, NotFound, NotPermitted, TooManyAttempts
+from palermo.model import AGENCY_KINDS, STATE_PATTERN
 
-AGENCY_KINDS = ("police", "prosecution", "central_authority", "fiu", "victim_services", "ngo",
-                "international_organisation", "monitoring_body")  # repeated in cli.cases for a fast --help; a test keeps them equal
 TOKEN_PREFIX = "plm_"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
+THROTTLE_WINDOW = timedelta(minutes=15)
+FAILURES_PER_USER = 5
+"""Wrong passwords for one username (since its last successful login) within the window before it is locked."""
+FAILURES_PER_ADDRESS = 20
+"""Failed logins from one network address within the window before it is refused."""
 
 
 def now() -> datetime:
@@ -37,11 +40,6 @@ def now() -> datetime:
 def new_id() -> str:
     """A random 128-bit identifier as 32 hex digits."""
     return secrets.token_hex(16)
-
-
-def digest(secret: str) -> str:
-    """How tokens and session IDs are stored: SHA-256, so a stolen database yields no usable credential."""
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -92,7 +90,7 @@ class Accounts:
             raise InvalidInput(f"id: {agency_id!r} must be 2-64 lowercase letters, digits, '.', '_' or '-'")
         if not re.match(STATE_PATTERN, state):
             raise InvalidInput(f"state: {state!r} is not an ISO 3166 code such as 'GB' or 'PL'")
-        if kind not in AGENCY_KINDS:
+        if kind not in AGENCY_KINDS:  # the operator's CLI passes a plain string
             raise InvalidInput(f"kind: unknown agency kind {kind!r}", hint="one of: " + ", ".join(AGENCY_KINDS))
         if not name.strip():
             raise InvalidInput("name: must not be empty")
@@ -103,22 +101,27 @@ class Accounts:
         except IntegrityError:
             raise InvalidInput(f"id: agency {agency_id!r} already exists") from None
 
-    def agencies(self) -> list[dict[str, Any]]:
-        """All agencies (public directory: id, name, state, kind)."""
+    def agencies(self, caller: Caller | None = None) -> list[dict[str, Any]]:
+        """All agencies (the deployment's directory: id, name, state, kind); with a caller, only for a valid one."""
+        if caller is not None:
+            with self.store.unit(caller) as unit:
+                return _agencies(unit.conn)
         with self.store.transaction() as conn:
-            rows = conn.execute(select(t.agency.c.id, t.agency.c.name, t.agency.c.state, t.agency.c.kind)
-                                .order_by(t.agency.c.id))
-            return [dict(r._mapping) for r in rows]
+            return _agencies(conn)
 
-    def add_user(self, username: str, agency_id: str, roles: list[str] | str, password: str | None = None,
-                 display_name: str = "", *, by: Actor | None = None) -> tuple[User, str]:
+    def add_user(self, username: str, agency_id: str | None, roles: list[str] | str, password: str | None = None,
+                 display_name: str = "", *, by: Caller | None = None) -> tuple[User, str]:
         """Create an account; returns the user and its password (generated when not given, shown once).
-        `by` is the administrator doing it (None for the operator's CLI bootstrap)."""
+        `by` is the administrator doing it, in their own agency (None for the operator's CLI bootstrap)."""
         role_set = parse_roles(roles)
         if by is not None:
+            by = self.whoami(by)
             decide(by, Action.users_manage)
+            agency_id = agency_id or by.agency_id
             if by.agency_id != agency_id:
                 raise NotPermitted("administrators manage the users of their own agency only")
+        if not agency_id:
+            raise InvalidInput("agency: name the user's agency")
         if not re.match(r"^[A-Za-z0-9_.@-]{2,120}$", username):
             raise InvalidInput(f"username: {username!r} must be 2-120 letters, digits or '_.@-'")
         password = password or secrets.token_urlsafe(15)
@@ -139,8 +142,14 @@ class Accounts:
                 record(conn, by, "user_add", None, user.id, detail={"roles": list(user.roles)})
         return user, password
 
+    def agency_users(self, caller: Caller) -> list[User]:
+        """The accounts of the caller's agency (administrators)."""
+        actor = self.whoami(caller)
+        decide(actor, Action.users_manage)
+        return self.users(actor.agency_id)
+
     def users(self, agency_id: str | None = None) -> list[User]:
-        """Accounts, optionally of one agency."""
+        """Accounts, optionally of one agency (the operator's view)."""
         query = select(t.user).order_by(t.user.c.username)
         if agency_id:
             query = query.where(t.user.c.agency_id == agency_id)
@@ -165,21 +174,50 @@ class Accounts:
             row = conn.execute(select(t.user).where(t.user.c.username == username)).first()
         if row is None or not row.active:
             raise NotFound(f"no active user {username!r}")
-        return _actor(row._mapping)
+        return actor_of(row._mapping)
 
     # ------------------------------------------------------------------ authentication
 
-    def login(self, username: str, password: str) -> Actor:
-        """Check a password. The same error for an unknown user and a wrong password."""
+    def login(self, username: str, password: str, address: str = "local") -> Actor:
+        """Check a password: the same error for an unknown user and a wrong password (401). Every failure is
+        recorded; after too many for one username or one address in a short time, logins are refused for a while
+        (429) without checking the password."""
+        address = address[:64] or "unknown"
         with self.store.transaction() as conn:
+            self._throttle(conn, username, address)
             row = conn.execute(select(t.user).where(t.user.c.username == username)).first()
         try:
             self.hasher.verify(row.password_hash if row else self._dummy_hash, password)
+            ok = row is not None and bool(row.active)
         except (VerificationError, InvalidHashError):
-            row = None
-        if row is None or not row.active:
-            raise NotPermitted("wrong username or password")
-        return _actor(row._mapping)
+            ok = False
+        with self.store.transaction() as conn:
+            conn.execute(insert(t.login_attempt).values(at=now(), username=username[:120], address=address,
+                                                        succeeded=ok))
+            if not ok and row is not None:  # unknown usernames are counted, not put in an agency's trail
+                record(conn, actor_of(row._mapping), "login_failed", None, row.id, detail={"address": address})
+        if not ok or row is None:
+            raise NotAuthenticated("wrong username or password")
+        return actor_of(row._mapping)
+
+    def _throttle(self, conn: Connection, username: str, address: str) -> None:
+        since = now() - THROTTLE_WINDOW
+        last_ok = (select(func.max(t.login_attempt.c.at))
+                   .where(t.login_attempt.c.username == username, t.login_attempt.c.succeeded.is_(True))
+                   .scalar_subquery())
+        failed = and_(t.login_attempt.c.succeeded.is_(False), t.login_attempt.c.at >= since)
+        by_user = conn.execute(select(func.count(), func.min(t.login_attempt.c.at)).where(
+            failed, t.login_attempt.c.username == username,
+            t.login_attempt.c.at > func.coalesce(last_ok, since))).one()
+        by_address = conn.execute(select(func.count(), func.min(t.login_attempt.c.at)).where(
+            failed, t.login_attempt.c.address == address)).one()
+        for (count, first), limit, what in ((by_user, FAILURES_PER_USER, "this account"),
+                                            (by_address, FAILURES_PER_ADDRESS, "your network address")):
+            if count >= limit:
+                wait = int((aware(first) + THROTTLE_WINDOW - now()).total_seconds()) + 1
+                raise TooManyAttempts(f"too many failed logins for {what}; try again in {max(wait, 1) // 60 + 1} "
+                                      "minutes", retry_after=max(wait, 1),
+                                      hint="an administrator can reset a forgotten password")
 
     def issue_token(self, actor: Actor, label: str, days: int = 30) -> str:
         """A new API token for the actor; only its hash is stored, the token is returned once."""
@@ -193,25 +231,24 @@ class Accounts:
             record(conn, actor, "token_issue", None, actor.user_id, detail={"label": label[:200], "days": days})
         return token
 
-    def revoke_tokens(self, actor: Actor, label: str | None = None) -> int:
-        """Revoke the actor's tokens (all, or those with a label); returns how many."""
-        query = update(t.api_token).where(t.api_token.c.user_id == actor.user_id, t.api_token.c.revoked_at.is_(None))
-        if label is not None:
-            query = query.where(t.api_token.c.label == label)
-        with self.store.transaction() as conn:
-            count = conn.execute(query.values(revoked_at=now())).rowcount
-            record(conn, actor, "token_revoke", None, actor.user_id, detail={"count": count})
-        return count
+    def revoke_tokens(self, caller: Caller, label: str | None = None) -> int:
+        """Revoke the caller's tokens (all, or those with a label); returns how many."""
+        with self.store.unit(caller) as unit:
+            actor = unit.actor
+            query = update(t.api_token).where(t.api_token.c.user_id == actor.user_id,
+                                              t.api_token.c.revoked_at.is_(None))
+            if label is not None:
+                query = query.where(t.api_token.c.label == label)
+            count = unit.conn.execute(query.values(revoked_at=now())).rowcount
+            record(unit.conn, actor, "token_revoke", None, actor.user_id, detail={"count": count})
+        return int(count)
 
-    def from_token(self, token: str) -> Actor:
-        """The actor an API token stands for; revoked, expired or unknown tokens are refused alike."""
-        j = t.api_token.join(t.user, t.user.c.id == t.api_token.c.user_id)
-        with self.store.transaction() as conn:
-            row = conn.execute(select(t.user, t.api_token.c.expires_at, t.api_token.c.revoked_at).select_from(j)
-                               .where(t.api_token.c.token_hash == digest(token))).first()
-        if row is None or row.revoked_at is not None or _aware(row.expires_at) < now() or not row.active:
-            raise NotPermitted("invalid, expired or revoked token", hint="send 'Authorization: Bearer plm_...'")
-        return _actor(row._mapping)
+    def whoami(self, caller: Caller) -> Actor:
+        """The actor behind a caller (a credential is checked)."""
+        if not isinstance(caller, Bearer):
+            return caller
+        with self.store.unit(caller) as unit:
+            return unit.actor
 
     def open_session(self, actor: Actor, hours: int = 12) -> tuple[str, str]:
         """A web session: returns (session ID for the cookie, CSRF token for forms)."""
@@ -224,13 +261,11 @@ class Accounts:
 
     def from_session(self, session_id: str) -> tuple[Actor, str] | None:
         """The actor and CSRF token of a live session, or None."""
-        j = t.web_session.join(t.user, t.user.c.id == t.web_session.c.user_id)
-        with self.store.transaction() as conn:
-            row = conn.execute(select(t.user, t.web_session.c.csrf, t.web_session.c.expires_at).select_from(j)
-                               .where(t.web_session.c.id_hash == digest(session_id))).first()
-        if row is None or _aware(row.expires_at) < now() or not row.active:
+        try:
+            with self.store.unit(Bearer("session", session_id)) as unit:
+                return unit.actor, unit.csrf
+        except NotAuthenticated:
             return None
-        return _actor(row._mapping), row.csrf
 
     def close_session(self, session_id: str) -> None:
         """Log out."""
@@ -238,16 +273,12 @@ class Accounts:
             conn.execute(t.web_session.delete().where(t.web_session.c.id_hash == digest(session_id)))
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything Palermo writes is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def _agencies(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(select(t.agency.c.id, t.agency.c.name, t.agency.c.state, t.agency.c.kind)
+                        .order_by(t.agency.c.id))
+    return [dict(r._mapping) for r in rows]
 
 
 def _user(row: Any) -> User:
     return User(row["id"], row["username"], row["display_name"], row["agency_id"], tuple(row["roles"].split(",")),
                 bool(row["active"]))
-
-
-def _actor(row: Any) -> Actor:
-    return Actor(user_id=row["id"], username=row["username"], agency_id=row["agency_id"],
-                 roles=frozenset(Role(r) for r in row["roles"].split(",")))

@@ -11,11 +11,11 @@ from typing import Any
 
 from followthemoney.types import registry
 
-from palermo.cases.entities import validate
-from palermo.cases.policy import Actor
-from palermo.cases.workspace import Workspace
+from palermo.cases import CaseStore
+from palermo.cases.identity import Caller
 from palermo.errors import InvalidInput
 from palermo.finance.desk import AlertDetail
+from palermo.ftm import validate
 from palermo.model import Case, CaseDraft
 
 
@@ -75,7 +75,7 @@ def alert_note(details: Sequence[AlertDetail]) -> str:
     return "\n".join(lines)
 
 
-def file_alerts(workspace: Workspace, actor: Actor, details: Sequence[AlertDetail], *, case_ref: str | None = None,
+def file_alerts(cs: CaseStore, caller: Caller, details: Sequence[AlertDetail], *, case_ref: str | None = None,
                 title: str | None = None) -> Case:
     """File alerts into a case: a new one (reference from the first alert) unless ``case_ref`` names one."""
     if not details:
@@ -85,12 +85,12 @@ def file_alerts(workspace: Workspace, actor: Actor, details: Sequence[AlertDetai
         validate(entity)
     if case_ref is None:
         first = details[0].alert
-        case = workspace.create_case(actor, CaseDraft(
+        case = cs.cases.create(caller, CaseDraft(
             reference=f"FIU-{first.id.removeprefix('alr-')[:12]}",
             title=(title or f"{first.title}: {first.subject}")[:300],
             summary=alert_note(details)[:20000], handling="owner"))
         case_ref = case.reference
     lines = [json.dumps(e) for e in entities]
-    workspace.import_entities(actor, case_ref, lines, source=f"alerts {', '.join(d.alert.id for d in details)}")
-    workspace.add_note(actor, case_ref, alert_note(details))
-    return workspace.case(actor, case_ref)
+    cs.transfer.import_entities(caller, case_ref, lines, source=f"alerts {', '.join(d.alert.id for d in details)}")
+    cs.notes.add(caller, case_ref, alert_note(details))
+    return cs.cases.get(caller, case_ref)

@@ -12,9 +12,9 @@ from sqlalchemy import Row, insert, select
 from palermo.cases import tables as t
 from palermo.cases.accounts import now
 from palermo.cases.audit import record
-from palermo.cases.casefile import iso
-from palermo.cases.policy import Action, Actor
-from palermo.cases.workspace import Workspace
+from palermo.cases.gate import CaseGate, iso
+from palermo.cases.identity import Caller
+from palermo.cases.policy import Action
 from palermo.errors import InvalidInput, NotFound, VerificationFailed
 from palermo.model import Attachment
 
@@ -60,49 +60,58 @@ def check(filename: str, media_type: str, data: bytes, limit: int) -> None:
         raise InvalidInput(f"{filename}: declared {media_type} but its content is not of that type")
 
 
-def attach(ws: Workspace, actor: Actor, ref: str, filename: str, media_type: str, data: bytes) -> Attachment:
-    """Store a file with a case. The content is written once per digest; the record commits with its audit entry."""
-    check(filename, media_type, data, ws.max_upload)
-    media_type = media_type.split(";")[0].strip().lower()
-    sha = hashlib.sha256(data).hexdigest()
-    with ws.store.transaction(actor) as conn:
-        row, _ = ws.open_case(conn, actor, ref, Action.attachment_write)
-        path = blob_path(ws.blobs, sha)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
-        stamp = now()
-        att_id = conn.execute(insert(t.attachment).values(
-            case_id=row.id, sha256=sha, filename=filename, media_type=media_type, size=len(data),
-            created_by=actor.user_id, created_at=stamp).returning(t.attachment.c.id)).scalar_one()
-        record(conn, actor, "attachment_add", row.id, str(att_id), detail={"sha256": sha, "size": len(data)})
-    return Attachment(id=att_id, sha256=sha, filename=filename, media_type=media_type, size=len(data),
-                      created_by=actor.user_id, created_at=iso(stamp))
+class Attachments:
+    """A case's files, for a caller."""
 
+    def __init__(self, gate: CaseGate) -> None:
+        self.gate = gate
 
-def attachments(ws: Workspace, actor: Actor, ref: str) -> list[Attachment]:
-    """A case's attachments."""
-    with ws.store.transaction(actor) as conn:
-        row, _ = ws.open_case(conn, actor, ref, Action.case_read)
-        rows = conn.execute(select(t.attachment).where(t.attachment.c.case_id == row.id).order_by(t.attachment.c.id))
-        return [_attachment(r) for r in rows]
+    @property
+    def max_upload(self) -> int:
+        """The largest file accepted, in bytes."""
+        return self.gate.max_upload
 
+    def add(self, caller: Caller, ref: str, filename: str, media_type: str, data: bytes) -> Attachment:
+        """Store a file with a case. The content is written once per digest; the record commits with its audit
+        entry."""
+        check(filename, media_type, data, self.gate.max_upload)
+        media_type = media_type.split(";")[0].strip().lower()
+        sha = hashlib.sha256(data).hexdigest()
+        with self.gate.case(caller, ref, Action.attachment_write) as (unit, case):
+            path = blob_path(self.gate.blobs, sha)
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_bytes(data)
+                os.replace(tmp, path)
+            stamp = now()
+            att_id = unit.conn.execute(insert(t.attachment).values(
+                case_id=case.id, sha256=sha, filename=filename, media_type=media_type, size=len(data),
+                created_by=unit.actor.user_id, created_at=stamp).returning(t.attachment.c.id)).scalar_one()
+            record(unit.conn, unit.actor, "attachment_add", case.id, str(att_id),
+                   detail={"sha256": sha, "size": len(data)})
+            return Attachment(id=att_id, sha256=sha, filename=filename, media_type=media_type, size=len(data),
+                              created_by=unit.actor.user_id, created_at=iso(stamp))
 
-def content(ws: Workspace, actor: Actor, ref: str, attachment_id: int) -> tuple[Attachment, bytes]:
-    """An attachment's record and bytes; the bytes are checked against the digest (tamper evidence)."""
-    with ws.store.transaction(actor) as conn:
-        row, _ = ws.open_case(conn, actor, ref, Action.case_read)
-        found = conn.execute(select(t.attachment).where(t.attachment.c.case_id == row.id,
-                                                        t.attachment.c.id == attachment_id)).first()
-        if found is None:
-            raise NotFound(f"case {row.reference!r} has no attachment {attachment_id}")
-        record(conn, actor, "attachment_read", row.id, str(attachment_id))
-    data = blob_path(ws.blobs, found.sha256).read_bytes()
-    if hashlib.sha256(data).hexdigest() != found.sha256:
-        raise VerificationFailed(f"attachment {attachment_id}: stored content no longer matches its SHA-256")
-    return _attachment(found), data
+    def list(self, caller: Caller, ref: str) -> list[Attachment]:
+        """A case's attachments."""
+        with self.gate.case(caller, ref, Action.case_read) as (unit, case):
+            rows = unit.conn.execute(select(t.attachment).where(t.attachment.c.case_id == case.id)
+                                     .order_by(t.attachment.c.id))
+            return [_attachment(r) for r in rows]
+
+    def content(self, caller: Caller, ref: str, attachment_id: int) -> tuple[Attachment, bytes]:
+        """An attachment's record and bytes; the bytes are checked against the digest (tamper evidence)."""
+        with self.gate.case(caller, ref, Action.case_read) as (unit, case):
+            found = unit.conn.execute(select(t.attachment).where(t.attachment.c.case_id == case.id,
+                                                                 t.attachment.c.id == attachment_id)).first()
+            if found is None:
+                raise NotFound(f"case {case.reference!r} has no attachment {attachment_id}")
+            record(unit.conn, unit.actor, "attachment_read", case.id, str(attachment_id))
+        data = blob_path(self.gate.blobs, found.sha256).read_bytes()
+        if hashlib.sha256(data).hexdigest() != found.sha256:
+            raise VerificationFailed(f"attachment {attachment_id}: stored content no longer matches its SHA-256")
+        return _attachment(found), data
 
 
 def _attachment(r: Row[Any]) -> Attachment:

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from palermo.cases import CaseStore
 from palermo.cases.accounts import Accounts
-from palermo.model import CaseDraft, TimelineEvent
+from palermo.model import CaseDraft, CaseRole, TimelineEvent
 
 DEMO_AGENCY = "demo-police"
 DEMO_ADMIN = "admin"
 DEMO_CASE = "DEMO-FORT-2019"
 ENTITIES = Path(__file__).parent / "data" / "demo_operation_fort.jsonl"
-ROLES = {"defendant-a": "suspect", "defendant-b": "suspect", "victim-1": "victim", "victim-2": "victim",
+ROLES: dict[str, CaseRole] = {"defendant-a": "suspect", "defendant-b": "suspect", "victim-1": "victim", "victim-2": "victim",
          "victim-3": "victim", "ngo-caseworker": "witness"}
 TIMELINE = [
     ("2012-01-01", "Period of exploitation begins (recruitment in Poland; reported period 2012–2017)"),
@@ -35,8 +35,7 @@ def create_demo(cs: CaseStore) -> tuple[str, str]:
     _, password = cs.accounts.add_user(DEMO_ADMIN, DEMO_AGENCY, ["admin", "investigator"],
                                        display_name="Demo administrator")
     actor = cs.accounts.actor(DEMO_ADMIN)
-    ws = cs.workspace
-    ws.create_case(actor, CaseDraft(
+    cs.cases.create(actor, CaseDraft(
         reference=DEMO_CASE, title="Operation Fort (demo reconstruction)", jurisdictions=["GB", "PL"],
         offences=["core_trafficking"], handling="named",
         summary=("Demo modelled on Operation Fort (West Midlands Police; R v. Brzezinski and others, Birmingham "
@@ -45,11 +44,11 @@ def create_demo(cs: CaseStore) -> tuple[str, str]:
                  "and took their wages through bank accounts it controlled. Every person, account and number here "
                  "is a fictitious stand-in; the pattern follows public reporting of the case.")))
     with ENTITIES.open(encoding="utf-8") as fh:
-        ws.import_entities(actor, DEMO_CASE, fh, source="demo: Operation Fort reconstruction")
+        cs.transfer.import_entities(actor, DEMO_CASE, fh, source="demo: Operation Fort reconstruction")
     for entity_id, role in ROLES.items():
-        ws.set_role(actor, DEMO_CASE, entity_id, role)  # type: ignore[arg-type]
+        cs.entities.set_role(actor, DEMO_CASE, entity_id, role)
     for date, summary in TIMELINE:
-        ws.add_event(actor, DEMO_CASE, TimelineEvent(date=date, summary=summary))
-    ws.add_note(actor, DEMO_CASE, "Wages of the workers were paid into accounts opened in their names; the group "
+        cs.timeline.add(actor, DEMO_CASE, TimelineEvent(date=date, summary=summary))
+    cs.notes.add(actor, DEMO_CASE, "Wages of the workers were paid into accounts opened in their names; the group "
                 "held the bank cards. Trace the payments from the labour supplier to the group's members.")
     return DEMO_ADMIN, password

@@ -78,6 +78,7 @@ class Actor:
     username: str
     agency_id: str
     roles: frozenset[Role]
+    display_name: str = ""
 
     def may(self, action: Action) -> bool:
         """Does any of the actor's roles grant this action?"""

@@ -4,6 +4,7 @@ deployment's master key. Everywhere else a protected person is shown by a stable
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -13,7 +14,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from palermo.errors import VerificationFailed
+from palermo.errors import InvalidInput, VerificationFailed
 
 NONCE = 12
 
@@ -27,12 +28,20 @@ class Keyring:
         self._master = AESGCM(master)
 
     @classmethod
-    def load(cls, data_dir: Path, secret: str | None = None) -> Keyring:
+    def load(cls, data_dir: Path, secret: str | None = None, *, create: bool = True, store_name: str = "") -> Keyring:
         """The master key from `secret` (base64, e.g. PALERMO_SECRET_KEY), else the data directory's `secret.key`,
-        created with mode 0600 on first use."""
+        created with mode 0600 on first use. With ``create`` false (the store already holds agencies whose keys
+        this master key wraps) a missing key file is an error, never a fresh key."""
         if secret:
-            return cls(base64.b64decode(secret))
+            try:
+                return cls(base64.b64decode(secret, validate=True))
+            except (ValueError, binascii.Error):
+                raise InvalidInput("PALERMO_SECRET_KEY: not the base64 of 32 bytes") from None
         path = data_dir / "secret.key"
+        if not path.exists() and not create:
+            raise InvalidInput(f"{path}: no master key, but the case store {store_name or 'in use'} holds agencies "
+                               "whose keys it wraps", hint="point PALERMO_DATA_DIR at the folder that holds the "
+                               "store's secret.key, or set PALERMO_SECRET_KEY; a new key could not open their data")
         if not path.exists():
             data_dir.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

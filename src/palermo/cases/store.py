@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, Table, create_engine, event, func, insert, inspect, select, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, insert, inspect, select, text
 
+from palermo.cases import tables as t
+from palermo.cases.identity import Bearer, Caller, resolve, rls_settings
 from palermo.cases.policy import Actor
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -33,6 +36,15 @@ def _json_default(value: object) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"cannot store {type(value).__name__} in a bulk insert")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One transaction acting for one actor: what every service method works in."""
+
+    conn: Connection
+    actor: Actor
+    csrf: str = ""
 
 
 class Store:
@@ -79,12 +91,22 @@ class Store:
         so row-level security applies even to SQL this code did not mean to write."""
         with self.engine.begin() as conn:
             if self.postgresql:  # one round trip: set_config('role', ...) is SET LOCAL ROLE
-                settings = [func.set_config("palermo.agency", actor.agency_id if actor else "", True),
-                            func.set_config("palermo.user", actor.user_id if actor else "", True)]
-                if self.app_role:
-                    settings.append(func.set_config("role", self.app_role, True))
-                conn.execute(select(*settings))
+                conn.execute(select(*rls_settings(actor.agency_id if actor else "", actor.user_id if actor else "",
+                                                  self.app_role)))
             yield conn
+
+    @contextmanager
+    def unit(self, caller: Caller) -> Iterator[Unit]:
+        """One transaction for a caller: a credential is checked in it (and on PostgreSQL the row-level security
+        settings made) by the same statement, then the work runs in the same transaction."""
+        if not isinstance(caller, Bearer):
+            with self.transaction(caller) as conn:
+                yield Unit(conn, caller)
+            return
+        with self.engine.begin() as conn:
+            settings = rls_settings(t.user.c.agency_id, t.user.c.id, self.app_role) if self.postgresql else []
+            actor, csrf = resolve(conn, caller, settings)
+            yield Unit(conn, actor, csrf)
 
     def bulk_insert(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
         """Insert many rows. On PostgreSQL as one statement over a JSON array: row-level security then checks a

@@ -148,6 +148,24 @@ attachment = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+tally = Table(
+    "case_tally", metadata,
+    Column("case_id", String(32), ForeignKey("case_file.id"), primary_key=True),
+    Column("schema", String(40), primary_key=True),
+    Column("entities", Integer, nullable=False),
+)
+"""How many entities of each FtM schema a case holds, kept in the transaction that adds them."""
+
+login_attempt = Table(
+    "login_attempt", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("username", String(120), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+)
+"""Password checks, for throttling guessing per user and per address."""
+
 audit = Table(
     "audit_record", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -171,5 +189,5 @@ search_doc = Table(
 """On SQLite an FTS5 virtual table, on PostgreSQL a table with a generated tsvector; the migration makes both."""
 
 CASE_TABLES = ("case_file", "case_member", "entity", "case_party", "case_note", "case_event", "case_attachment",
-               "search_doc")
+               "search_doc", "case_tally")
 """Tables whose rows belong to one case: row-level security on PostgreSQL keys them on the case's visibility."""

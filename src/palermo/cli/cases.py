@@ -6,21 +6,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from palermo.cli.law import JsonOpt, _emit, err, out
+from palermo.cli.console import JsonOpt, emit, err, out, plain
+from palermo.cli.context import services
 from palermo.errors import InvalidInput
-from palermo.settings import Settings
-
-if TYPE_CHECKING:
-    from palermo.cases import CaseStore
-
-AGENCY_KINDS = ("police", "prosecution", "central_authority", "fiu", "victim_services", "ngo",
-                "international_organisation", "monitoring_body")
+from palermo.model import AGENCY_KINDS, CaseDraft, invalid
 
 db_app = typer.Typer(help="The case database: migrations.", no_args_is_help=True)
 agencies_app = typer.Typer(help="Agencies of the deployment.", no_args_is_help=True)
@@ -30,25 +26,12 @@ audit_app = typer.Typer(help="The audit trail (auditors).", no_args_is_help=True
 AsUser = Annotated[str, typer.Option("--as", help="act as this user (their role and agency apply)")]
 
 
-def _store() -> CaseStore:
-    # Imported here so that `palermo law ...` and `--help` start without loading the store and FtM.
-    from palermo.cases import open_case_store
-
-    settings = Settings()
-    return open_case_store(settings.data_dir, **settings.case_store_options())
-
-
-def _draft(data: dict[str, object]) -> object:
-    from palermo.api.cases import draft_of  # the API's validation, so both refuse the same drafts
-
-    return draft_of(data)
-
-
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the case database to the newest schema (SQLite in the data dir, or PALERMO_DATABASE_URL)."""
-    cs = _store()
-    out.print(f"database at revision {cs.store.revision()} ({cs.store.engine.dialect.name})")
+    svc = services(create=True)
+    store = svc.store.store
+    out.print(f"database at revision {store.revision()} ({store.engine.dialect.name})")
 
 
 @agencies_app.command("add")
@@ -56,20 +39,20 @@ def agencies_add(agency_id: str, name: Annotated[str, typer.Option(help="full na
                  state: Annotated[str, typer.Option(help="ISO 3166 code, e.g. GB")],
                  kind: Annotated[str, typer.Option(help=", ".join(AGENCY_KINDS))]) -> None:
     """Register an agency."""
-    _store().accounts.add_agency(agency_id, name, state, kind)
+    services().accounts.add_agency(agency_id, name, state, kind)
     out.print(f"agency {agency_id} added")
 
 
 @agencies_app.command("list")
 def agencies_list(as_json: JsonOpt = False) -> None:
     """List the agencies."""
-    rows = _store().accounts.agencies()
+    rows = services().accounts.agencies()
     if as_json:
-        _emit(rows)
+        emit(rows)
         return
     table = Table("id", "name", "state", "kind")
     for r in rows:
-        table.add_row(r["id"], r["name"], r["state"], r["kind"])
+        table.add_row(*(plain(r[k]) for k in ("id", "name", "state", "kind")))
     out.print(table)
 
 
@@ -80,29 +63,30 @@ def users_add(username: str, agency: Annotated[str, typer.Option(help="agency id
               name: Annotated[str, typer.Option(help="display name")] = "") -> None:
     """Create a user; the generated password is printed once (operator bootstrap, no login needed)."""
     role_list = [r for r in roles.split(",") if r.strip()] + (["admin"] if admin else [])
-    user, password = _store().accounts.add_user(username, agency, role_list, display_name=name)
+    user, password = services().accounts.add_user(username, agency, role_list, display_name=name)
     out.print(f"user {user.username} ({', '.join(user.roles)}) in {user.agency_id}")
-    out.print(f"password (shown once): [bold]{password}[/]")
+    out.print(f"password (shown once): [bold]{plain(password)}[/]")
 
 
 @users_app.command("list")
 def users_list(agency: Annotated[str | None, typer.Option(help="only this agency")] = None,
                as_json: JsonOpt = False) -> None:
     """List user accounts."""
-    users = _store().accounts.users(agency)
+    users = services().accounts.users(agency)
     if as_json:
-        _emit([u.__dict__ for u in users])
+        emit([u.__dict__ for u in users])
         return
     table = Table("username", "name", "agency", "roles", "active")
     for u in users:
-        table.add_row(u.username, u.display_name, u.agency_id, ", ".join(u.roles), "yes" if u.active else "no")
+        table.add_row(*(plain(v) for v in (u.username, u.display_name, u.agency_id, ", ".join(u.roles),
+                                            "yes" if u.active else "no")))
     out.print(table)
 
 
 @users_app.command("disable")
 def users_disable(username: str) -> None:
     """Disable an account: its sessions end and its tokens are revoked."""
-    _store().accounts.set_active(username, False)
+    services().accounts.set_active(username, False)
     out.print(f"user {username} disabled")
 
 
@@ -110,8 +94,8 @@ def users_disable(username: str) -> None:
 def users_token(as_user: AsUser, label: Annotated[str, typer.Option()] = "cli",
                 days: Annotated[int, typer.Option(help="lifetime, 1-366 days")] = 30) -> None:
     """Issue an API token for a user (printed once; stored hashed)."""
-    cs = _store()
-    out.print(cs.accounts.issue_token(cs.accounts.actor(as_user), label, days))
+    svc = services()
+    out.print(svc.accounts.issue_token(svc.accounts.actor(as_user), label, days), markup=False)
 
 
 @cases_app.command("create")
@@ -120,24 +104,28 @@ def cases_create(reference: str, title: Annotated[str, typer.Option()], as_user:
                  handling: Annotated[str, typer.Option(help="owner | named | agencies")] = "named",
                  summary: Annotated[str, typer.Option()] = "") -> None:
     """Open a case owned by the user's agency."""
-    cs = _store()
-    draft = _draft({"reference": reference, "title": title, "summary": summary, "handling": handling,
-                      "jurisdictions": jurisdiction or [], "offences": ["core_trafficking"]})
-    case = cs.workspace.create_case(cs.accounts.actor(as_user), draft)  # type: ignore[arg-type]
-    out.print(f"case {case.reference} opened ({case.id})")
+    try:
+        draft = CaseDraft.model_validate({"reference": reference, "title": title, "summary": summary,
+                                          "handling": handling, "jurisdictions": jurisdiction or [],
+                                          "offences": ["core_trafficking"]})
+    except ValidationError as exc:
+        raise invalid(exc) from None
+    svc = services()
+    case = svc.cases.create(svc.accounts.actor(as_user), draft)
+    out.print(f"case {plain(case.reference)} opened ({case.id})")
 
 
 @cases_app.command("list")
 def cases_list(as_user: AsUser, as_json: JsonOpt = False) -> None:
     """List the cases the user can see."""
-    cs = _store()
-    cases = cs.workspace.cases(cs.accounts.actor(as_user), limit=500)
+    svc = services()
+    cases = svc.cases.list(svc.accounts.actor(as_user), limit=500)
     if as_json:
-        _emit(cases)
+        emit(cases)
         return
     table = Table("reference", "title", "owner", "status", "access")
     for c in cases:
-        table.add_row(c.reference, c.title, c.owner_agency, c.status, c.access)
+        table.add_row(*(plain(v) for v in (c.reference, c.title, c.owner_agency, c.status, c.access)))
     out.print(table)
 
 
@@ -147,41 +135,40 @@ def cases_import(case: str, file: Path, as_user: AsUser) -> None:
     and nothing is written."""
     if not file.is_file():
         raise InvalidInput(f"{file}: no such file")
-    cs = _store()
-    actor = cs.accounts.actor(as_user)
+    svc = services()
+    actor = svc.accounts.actor(as_user)
     with file.open("rb") as fh:
         total = sum(1 for _ in fh)
     columns = (TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=False) as bar, file.open(encoding="utf-8") as fh:
         tasks = {"validated": bar.add_task("validated", total=total), "written": bar.add_task("written", total=None)}
-        report = cs.workspace.import_entities(actor, case, fh, source=file.name,
+        report = svc.transfer.import_entities(actor, case, fh, source=file.name,
                                               progress=lambda phase, n: bar.advance(tasks[phase], n))
         bar.update(tasks["written"], total=report.created + report.merged)
     out.print(f"{report.read} lines read: {report.created} entities created, {report.merged} merged "
-              f"into case {report.case_reference}")
+              f"into case {plain(report.case_reference)}")
 
 
 @cases_app.command("export")
 def cases_export(case: str, as_user: AsUser,
                  output: Annotated[Path | None, typer.Option("-o", help="file (default stdout)")] = None) -> None:
     """Export a case's entities as FtM JSON lines (protected persons by pseudonym)."""
-    cs = _store()
-    rows = cs.workspace.export_entities(cs.accounts.actor(as_user), case)
+    svc = services()
+    rows = svc.transfer.export_entities(svc.accounts.actor(as_user), case)
     with (output.open("w", encoding="utf-8") if output else sys.stdout) as sink:
         for item in rows:
             sink.write(json.dumps(item, ensure_ascii=False) + "\n")
 
 
 @audit_app.command("export")
-def audit_export(as_user: AsUser, case: Annotated[str | None, typer.Option(help="case ID")] = None,
+def audit_export(as_user: AsUser, case: Annotated[str | None, typer.Option(help="case reference or ID")] = None,
                  fmt: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
                  limit: Annotated[int, typer.Option()] = 100000) -> None:
     """Export the audit trail visible to an auditor, as CSV or JSON."""
     if fmt not in ("csv", "json"):
         raise InvalidInput(f"--format: {fmt!r} is not csv or json")
-    cs = _store()
-    actor = cs.accounts.actor(as_user)
-    records = cs.workspace.audit_trail(actor, case_id=case, limit=limit)
+    svc = services()
+    records = svc.audit.read(svc.accounts.actor(as_user), case=case, limit=limit)
     from palermo.cases.audit import to_csv
 
     sys.stdout.write(to_csv(records) if fmt == "csv" else json.dumps(records, indent=2) + "\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from palermo.cli.law import err, out
+from palermo.cli.console import JsonOpt, err, out
 from palermo.finance.desk import Desk, Format
 from palermo.settings import Settings
 
@@ -21,15 +22,14 @@ finance_app = typer.Typer(help="Financial intelligence: trafficking red flags on
 LedgerOpt = Annotated[Path | None, typer.Option("--ledger", help="DuckDB ledger file (default data/finance.duckdb)")]
 TypologiesOpt = Annotated[list[Path] | None, typer.Option(
     "--typologies", help="folder or file of extra or overriding rules (repeatable)")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print machine-readable JSON")]
 
 
 def _desk(ledger: Path | None, typologies: list[Path] | None = None) -> Desk:
-    options = Settings().desk_options()
-    if ledger is not None:
-        options["ledger_path"] = ledger
-    options["typologies"] = list(typologies or []) + options["typologies"]
-    return Desk(**options)
+    """The finance desk the settings name (the operator's tool: no user account needed)."""
+    settings = Settings()
+    return Desk(ledger or settings.ledger or settings.data_dir / "finance.duckdb",
+                list(typologies or []) + settings.typology_dirs, goaml_profile=settings.goaml_profile,
+                goaml_xsd=settings.goaml_xsd, watchlist=settings.watchlist)
 
 
 @finance_app.command()
@@ -164,11 +164,15 @@ def report(alert: Annotated[list[str], typer.Argument(help="alert ids to report 
            profile: Annotated[Path | None, typer.Option(help="YAML of the FIU's goAML codes")] = None,
            reason: Annotated[str | None, typer.Option(help="your own words, put before the red flags")] = None,
            action: Annotated[str | None, typer.Option(help="action taken (goAML 'action')")] = None,
+           by: Annotated[str | None, typer.Option(help="who reports (the alerts' review names them; default: "
+                                                       "your login name)")] = None,
            ledger: LedgerOpt = None) -> None:
-    """Write a goAML STR of the alerts, validated against the FIU's schema first; nothing is written if invalid."""
+    """Write a goAML STR of the alerts, validated against the FIU's schema first; nothing is written if invalid.
+    The reported alerts are marked escalated, as when reporting from the API or the pages."""
     desk = _desk(ledger)
     try:
-        xml = desk.report(alert, reference=reference, reason=reason, action=action, xsd=xsd, profile=profile)
+        xml = desk.report(alert, reference=reference, by=by or getpass.getuser(), reason=reason, action=action,
+                          xsd=xsd, profile=profile)
     finally:
         desk.close()
     output.write_bytes(xml)

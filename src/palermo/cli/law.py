@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from pydantic import BaseModel
-from rich.console import Console
 from rich.table import Table
 
 from palermo import law
+from palermo.cli.console import JsonOpt, emit, out
 from palermo.errors import InvalidInput, named_in_input
 from palermo.law.gaps import fmt_years
 from palermo.law.library import Library
@@ -22,10 +19,6 @@ from palermo.settings import Settings
 
 law_app = typer.Typer(help="The law engine: instruments, national profiles, assessment, gaps, cooperation.",
                       no_args_is_help=True)
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="print machine-readable JSON")]
 VERDICT_STYLE = {"yes": "bold green", "no": "bold red", "undetermined": "bold yellow", "met": "green",
                  "not_met": "red", "not_required": "cyan", "gap": "red", "partial": "yellow", "unknown": "magenta"}
 
@@ -38,14 +31,6 @@ def _law(ctx: typer.Context, profiles: Annotated[list[Path] | None, typer.Option
 
 def _library(ctx: typer.Context) -> Library:
     return law.load_library(ctx.obj or [], strict=True)
-
-
-def _emit(data: BaseModel | list[Any] | dict[str, Any]) -> None:
-    if isinstance(data, BaseModel):
-        data = data.model_dump(mode="json")
-    elif isinstance(data, list):
-        data = [d.model_dump(mode="json") if isinstance(d, BaseModel) else d for d in data]
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
 def _styled(status: str) -> str:
@@ -69,7 +54,7 @@ def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     lib = _library(ctx)
     rows = lib.summaries()
     if as_json:
-        _emit([r.__dict__ for r in rows])
+        emit([r.__dict__ for r in rows])
         return
     table = Table("id", "name", "profile", "Protocol consent (UNTC, as of)", "source")
     for r in rows:
@@ -87,7 +72,7 @@ def show(ctx: typer.Context, key: Annotated[str, typer.Argument(help="jurisdicti
     with named_in_input("KEY"):
         item = lib.instruments.get(key) or lib.profile(key)
     if as_json:
-        _emit(item)
+        emit(item)
         return
     if isinstance(item, Instrument):
         out.print(f"[bold]{item.title}[/] ({item.short_title}) — {_verified(item.verified)}")
@@ -137,7 +122,7 @@ def assess(ctx: typer.Context,
     with named_in_input("--against"):
         results = [law.assess(facts, t, lib) for t in (against or ["palermo_protocol"])]
     if as_json:
-        _emit(results)
+        emit(results)
     else:
         for r in results:
             out.print(f"\n[bold]{facts.title}[/] under [bold]{r.target_name}[/]: {_styled(r.verdict)}")
@@ -163,7 +148,7 @@ def gaps(ctx: typer.Context, key: Annotated[str, typer.Argument(help="jurisdicti
     with named_in_input("KEY / --instrument"):
         report = law.gaps(lib.profile(key), lib, instrument)
     if as_json:
-        _emit({**report.model_dump(mode="json"), "gaps": [g.model_dump(mode="json") for g in report.gaps]})
+        emit({**report.model_dump(mode="json"), "gaps": [g.model_dump(mode="json") for g in report.gaps]})
         return
     table = Table("instrument", "article", "element", "status", "detail", "national citation")
     for r in report.results if show_all else report.gaps:
@@ -185,7 +170,7 @@ def compare(ctx: typer.Context, keys: Annotated[list[str] | None, typer.Argument
     with named_in_input("KEYS"):
         result = law.compare([lib.profile(k) for k in (keys or sorted(lib.profiles))], lib)
     if as_json:
-        _emit(result)
+        emit(result)
         return
     ids = result.jurisdictions
     table = Table("element", *ids)
@@ -221,7 +206,7 @@ def dual_criminality(
         result = law.dual_criminality(facts, requesting, requested, lib, kind=kind,  # type: ignore[arg-type]
                                       threshold_years=threshold)
     if as_json:
-        _emit(result)
+        emit(result)
     else:
         out.print(f"[bold]Dual criminality ({result.kind})[/] {result.requesting} → {result.requested}: "
                   f"{_styled(result.outcome)}")
@@ -242,7 +227,7 @@ def jurisdiction_(ctx: typer.Context, conduct: Annotated[Path, typer.Argument(he
     lib = _library(ctx)
     result = law.jurisdiction(law.load_conduct(conduct, lib.vocabulary), lib)
     if as_json:
-        _emit(result)
+        emit(result)
         return
     table = Table("state", "basis", "facts", "citation", "conditions")
     for s in result.states:

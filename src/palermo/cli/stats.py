@@ -11,13 +11,12 @@ from typing import Annotated, Literal
 import typer
 from rich.table import Table
 
-from palermo.cli.law import err, out
+from palermo.cli.console import JsonOpt, err, out
 from palermo.settings import Settings
 
 stats_app = typer.Typer(help="Statistics that cannot expose a victim: k-anonymous and differentially private "
                              "releases, privacy-budget ledger, multiple systems estimation.", no_args_is_help=True)
 StoreOpt = Annotated[Path | None, typer.Option("--store", help="statistics store (default data/stats.duckdb)")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print machine-readable JSON")]
 
 
 def _store(path: Path | None):  # type: ignore[no-untyped-def]

@@ -126,10 +126,11 @@ class Desk:
                            parties=self.ledger.parties(alert.accounts),
                            flows=[(a, b, round(sum(v), 2), len(v)) for (a, b), v in sorted(flows.items())])
 
-    def report(self, alert_ids: Sequence[str], *, reference: str, reason: str | None = None,
+    def report(self, alert_ids: Sequence[str], *, reference: str, by: str, reason: str | None = None,
                action: str | None = None, xsd: Path | None = None, profile: Path | None = None,
                submitted: date | None = None) -> bytes:
-        """A goAML report of the alerts, validated against the FIU's schema; refused if it does not validate."""
+        """A goAML report of the alerts, validated against the FIU's schema (refused if it does not validate);
+        the reported alerts are marked escalated by ``by``, naming the report."""
         schema = xsd or self.goaml_xsd
         if schema is None:
             raise InvalidInput("no goAML schema to validate the report against",
@@ -146,6 +147,8 @@ class Desk:
                               reason=goaml.narrative(alerts, explanations, reason), action=action,
                               submitted=submitted)
         goaml.validate(xml, schema)
+        for alert_id in alert_ids:
+            self.review(alert_id, "escalated", by=by, reason=f"reported to the FIU as {reference}")
         return xml
 
 

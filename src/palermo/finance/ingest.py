@@ -3,7 +3,6 @@ folders, and FollowTheMoney Payment / BankAccount entities."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -11,14 +10,13 @@ from typing import Any, Literal
 
 import duckdb
 import pyarrow as pa
-from followthemoney import model as ftm
-from followthemoney.exc import InvalidData
 from pydantic import Field, model_validator
 
 from palermo import yamlfile
 from palermo.errors import InvalidInput
 from palermo.finance.dialect import lit
 from palermo.finance.ledger import TABLES, Ledger, LoadReport, Staged
+from palermo.ftm import read_file
 from palermo.model import Frozen
 
 REQUIRED = {"transactions": ("tx_id", "ts", "amount", "currency", "channel"), "parties": ("account",)}
@@ -189,17 +187,7 @@ def ingest_ftm(ledger: Ledger, path: Path, *, default_currency: str | None = Non
     parties themselves), each BankAccount and the legal entities paying from it become party records."""
     entities: dict[str, Any] = {}
     payments: list[tuple[int, Any]] = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{path}: cannot be read: {exc.__class__.__name__}") from None
-    for number, text in enumerate(lines, start=1):
-        if not text.strip():
-            continue
-        try:
-            entity = ftm.get_proxy(json.loads(text))
-        except (ValueError, InvalidData) as exc:
-            raise InvalidInput(f"{path}:{number}: not a FollowTheMoney entity: {str(exc).splitlines()[0]}") from None
+    for number, entity in read_file(path, strict=False):
         entities[str(entity.id)] = entity
         if entity.schema.is_a("Payment"):
             payments.append((number, entity))

@@ -6,8 +6,7 @@ written, and written in one transaction: a file with one bad row loads nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from palermo.duck import atomic
 from palermo.errors import InvalidInput, NotFound
 from palermo.finance.dialect import DUCKDB, Dialect, lit
 from palermo.model import Alert
@@ -36,18 +36,6 @@ SCREENING_DDL = """CREATE TABLE IF NOT EXISTS screening_hits (id VARCHAR PRIMARY
     matched_name VARCHAR, score DOUBLE NOT NULL, threshold DOUBLE NOT NULL, features VARCHAR NOT NULL,
     decision VARCHAR, decided_by VARCHAR, decided_at TIMESTAMP, reason VARCHAR)"""
 MAX_REPORTED = 20
-
-
-@contextmanager
-def atomic(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """One DuckDB transaction: committed if the block succeeds, rolled back (nothing written) if it raises."""
-    con.execute("BEGIN TRANSACTION").fetchall()
-    try:
-        yield
-    except BaseException:
-        con.execute("ROLLBACK").fetchall()
-        raise
-    con.execute("COMMIT").fetchall()
 
 
 def _ddl(table: str) -> str:

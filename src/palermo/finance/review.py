@@ -12,8 +12,9 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Literal
 
-from palermo.errors import InvalidInput, NotFound, VerificationFailed
-from palermo.finance.ledger import Ledger, atomic
+from palermo.duck import atomic
+from palermo.errors import Conflict, InvalidInput, NotFound
+from palermo.finance.ledger import Ledger
 from palermo.finance.screening import Match, Query, WatchList
 
 COLUMNS = ["id", "run_at", "list_name", "list_version", "query_ref", "query_name", "query_birth_date", "entity_id",
@@ -62,7 +63,7 @@ def decide_hit(ledger: Ledger, hit_id: str, decision: str, *, by: str, reason: s
     if not found:
         raise NotFound(f"no screening hit {hit_id!r}")
     if found[0][0] is not None:
-        raise VerificationFailed(f"hit {hit_id} was already {found[0][0]}; its record stands")
+        raise Conflict(f"hit {hit_id} was already {found[0][0]}; its record stands")
     ledger.con.execute("UPDATE screening_hits SET decision = ?, decided_by = ?, decided_at = ?, reason = ? "
                        "WHERE id = ?", [decision, by, at, reason.strip()[:2000], hit_id]).fetchall()
 

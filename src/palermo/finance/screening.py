@@ -7,15 +7,12 @@ initials and typos allowed. Every match carries the scores of its features, so a
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from followthemoney import model as ftm
-from followthemoney.exc import InvalidData
 from followthemoney.types import registry
 from normality import ascii_text
 from rapidfuzz.distance import Indel, JaroWinkler
@@ -23,6 +20,7 @@ from rigour.names import remove_org_types
 from rigour.text import metaphone
 
 from palermo.errors import InvalidInput
+from palermo.ftm import parse_lines
 
 SCREENED_SCHEMATA = ("LegalEntity", "Vessel", "Airplane")
 STOP = {"al", "el", "bin", "bn", "ibn", "von", "van", "de", "der", "da", "di", "la", "le", "the", "and", "of"}
@@ -106,13 +104,7 @@ def load_watchlist(path: Path, name: str | None = None) -> WatchList:
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot be read: {exc.__class__.__name__}") from None
     entities: dict[str, ListEntity] = {}
-    for number, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            proxy = ftm.get_proxy(json.loads(line))
-        except (ValueError, InvalidData) as exc:
-            raise InvalidInput(f"{path}:{number}: not a FollowTheMoney entity: {str(exc).splitlines()[0]}") from None
+    for _, proxy in parse_lines(raw.decode("utf-8", errors="replace").splitlines(), str(path), strict=False):
         if not any(proxy.schema.is_a(s) for s in SCREENED_SCHEMATA):
             continue
         names = tuple(dict.fromkeys(proxy.get("name") + proxy.get("alias", quiet=True)

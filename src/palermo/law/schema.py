@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from palermo.model import Verified
+from palermo.model import CaseOffence, Verified
 
 __all__ = ["Verified"]
 
@@ -196,9 +196,7 @@ class TreatyStatus(Strict):
     actip: Participation | None = None
 
 
-OffenceRole = Literal[
-    "core_trafficking", "child_trafficking", "exploitation_offence", "ancillary", "definition", "extraterritoriality"
-]
+OffenceRole = Literal[CaseOffence, "definition", "extraterritoriality"]
 
 
 class Offence(Strict):

@@ -14,8 +14,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from palermo.errors import InvalidInput, NotFound, VerificationFailed
-from palermo.finance.ledger import atomic
+from palermo.duck import atomic
+from palermo.errors import Conflict, InvalidInput, NotFound
 from palermo.stats.victims import Parsed
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -142,7 +142,7 @@ class StatsStore:
             eps, delta = self.spent(entry.dataset)
             if check_budget and (eps + entry.epsilon > ds.epsilon_budget + 1e-12
                                  or delta + entry.delta > ds.delta_budget + 1e-18):
-                raise VerificationFailed(
+                raise Conflict(
                     f"dataset {ds.name!r}: this release needs epsilon {entry.epsilon:g} (delta {entry.delta:g}) but "
                     f"only {ds.epsilon_budget - eps:g} (delta {ds.delta_budget - delta:g}) of the budget "
                     f"{ds.epsilon_budget:g} (delta {ds.delta_budget:g}) is left; nothing was released",

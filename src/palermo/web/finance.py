@@ -7,19 +7,21 @@ import json
 import math
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from palermo.api.auth import case_store, check_csrf
-from palermo.api.finance import ReportRequest, desk_for, file_into_case, make_report, report_filename
-from palermo.cases.policy import Action, Actor, decide
+from palermo.api.deps import Svc
+from palermo.api.finance import ReportRequest, report_filename
+from palermo.cases.policy import Action, Actor
 from palermo.errors import InvalidInput
 from palermo.finance.desk import AlertDetail
-from palermo.model import invalid
-from palermo.web.workspace import _page, _session
+from palermo.model import Case, invalid
+from palermo.services import Services
+from palermo.web.session import Posted, SignedIn, viewer
+from palermo.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(viewer)])
 
 
 def flow_graph(detail: AlertDetail, size: int = 420) -> dict[str, object]:
@@ -44,109 +46,84 @@ def flow_graph(detail: AlertDetail, size: int = 420) -> dict[str, object]:
     return {"size": size, "nodes": nodes, "edges": edges}
 
 
+def _writable_cases(svc: Services, actor: Actor) -> list[Case]:
+    """The cases an alert can be filed into by this user."""
+    if not actor.may(Action.entity_write):
+        return []
+    return [c for c in svc.cases.list(actor, limit=200) if c.access != "read"]
+
+
 @router.get("/finance", response_class=HTMLResponse)
-def queue(request: Request, rule: str = "", status: str = "open", page: int = 1) -> HTMLResponse:
+def queue(request: Request, session: SignedIn, svc: Svc, rule: str = "", status: str = "open",
+          page: int = 1) -> HTMLResponse:
     """The alert queue: red flags raised by transaction monitoring, strongest rules first."""
-    actor, csrf = _session(request)
-    decide(actor, Action.finance)
-    page = max(page, 1)
-    with desk_for(request) as desk:
-        pack = desk.pack()
-        alerts = desk.alerts(rule=rule or None, status=status or None, limit=50, offset=(page - 1) * 50)
-        count = desk.ledger.count("transactions")
-    ws = case_store(request).workspace
-    cases = ws.cases(actor, limit=200) if actor.may(Action.entity_write) else []
-    return _page(request, "finance_alerts.html", actor, csrf, alerts=alerts, rules=pack.rules, rule=rule, state=status,
-                 page=page, transactions=count, pack=pack, cases=[c for c in cases if c.access != "read"],
-                 can_create=actor.may(Action.case_create))
+    page = min(max(page, 1), 2000)
+    alerts, pack, count = svc.finance.queue(session.actor, rule=rule or None, status=status or None, limit=50,
+                                            offset=(page - 1) * 50)
+    return render(request, "finance_alerts.html", alerts=alerts, rules=pack.rules, rule=rule, state=status,
+                  page=page, transactions=count, pack=pack, cases=_writable_cases(svc, session.actor),
+                  can_create=session.actor.may(Action.case_create))
 
 
 @router.get("/finance/alerts/{alert_id}", response_class=HTMLResponse)
-def alert_page(request: Request, alert_id: str) -> HTMLResponse:
+def alert_page(request: Request, alert_id: str, session: SignedIn, svc: Svc) -> HTMLResponse:
     """One alert: why it was raised, its sources, the transactions and a drawing of the money flows."""
-    actor, csrf = _session(request)
-    decide(actor, Action.finance)
-    with desk_for(request) as desk:
-        detail = desk.alert(alert_id)
-    ws = case_store(request).workspace
-    cases = ws.cases(actor, limit=200) if actor.may(Action.entity_write) else []
-    return _page(request, "finance_alert.html", actor, csrf, d=detail, graph=flow_graph(detail),
-                 cases=[c for c in cases if c.access != "read"], can_create=actor.may(Action.case_create))
+    detail = svc.finance.alert(session.actor, alert_id)
+    return render(request, "finance_alert.html", d=detail, graph=flow_graph(detail),
+                  cases=_writable_cases(svc, session.actor), can_create=session.actor.may(Action.case_create))
 
 
 @router.post("/finance/cases")
-def file_selected(request: Request, csrf: str = Form(""), alert: list[str] = Form(default_factory=list),
-                  case: str = Form(""), title: str = Form("")) -> RedirectResponse:
+def file_selected(session: Posted, svc: Svc, alert: list[str] = Form(default_factory=list), case: str = Form(""),
+                  title: str = Form("")) -> RedirectResponse:
     """File the alerts ticked in the queue into one case."""
-    actor, expected = _session(request)
-    check_csrf(expected, csrf)
-    filed = file_into_case(request, case_store(request), actor, alert, case.strip() or None, title.strip() or None)
+    filed = svc.finance.file(session.actor, alert, case_ref=case.strip() or None, title=title.strip() or None)
     return RedirectResponse(f"/cases/{quote(filed.reference, safe='')}", status_code=303)
 
 
 @router.post("/finance/report")
-def report(request: Request, csrf: str = Form(""), alert: list[str] = Form(default_factory=list),
-           reference: str = Form(...), reason: str = Form("")) -> Response:
+def report(session: Posted, svc: Svc, alert: list[str] = Form(default_factory=list), reference: str = Form(...),
+           reason: str = Form("")) -> Response:
     """Download a goAML report of the alerts (validated against the FIU's schema first)."""
-    actor, expected = _session(request)
-    check_csrf(expected, csrf)
     if not alert:
         raise InvalidInput("tick at least one alert to report")
     try:
         body = ReportRequest(alerts=alert, reference=reference.strip(), reason=reason.strip() or None)
     except ValidationError as exc:
         raise invalid(exc) from None
-    xml = make_report(request, actor, body)
+    xml = svc.finance.report(session.actor, body.alerts, reference=body.reference, reason=body.reason)
     return Response(xml, media_type="application/xml",
                     headers={"content-disposition": f'attachment; filename="{report_filename(body.reference)}.xml"'})
 
 
-def _finance_form(request: Request, csrf: str) -> Actor:
-    """The signed-in user of a finance form, after the CSRF and permission checks."""
-    actor, expected = _session(request)
-    check_csrf(expected, csrf)
-    decide(actor, Action.finance)
-    return actor
-
-
 @router.post("/finance/alerts/{alert_id}/review")
-def review(request: Request, alert_id: str, csrf: str = Form(""), status: str = Form(...),
-           reason: str = Form("")) -> RedirectResponse:
+def review(alert_id: str, session: Posted, svc: Svc, status: str = Form(...), reason: str = Form("")
+           ) -> RedirectResponse:
     """Escalate, dismiss or reopen the alert."""
-    actor = _finance_form(request, csrf)
-    with desk_for(request) as desk:
-        desk.review(alert_id, status, by=actor.username, reason=reason)
+    svc.finance.review(session.actor, alert_id, status, reason)
     return RedirectResponse(f"/finance/alerts/{alert_id}", status_code=303)
 
 
 @router.post("/finance/alerts/{alert_id}/case")
-def file_alert(request: Request, alert_id: str, csrf: str = Form(""), case: str = Form(""),
-               title: str = Form("")) -> RedirectResponse:
+def file_alert(alert_id: str, session: Posted, svc: Svc, case: str = Form(""), title: str = Form("")
+               ) -> RedirectResponse:
     """File the alert into the chosen case, or a new one."""
-    actor, expected = _session(request)
-    check_csrf(expected, csrf)
-    filed = file_into_case(request, case_store(request), actor, [alert_id], case.strip() or None,
-                           title.strip() or None)
+    filed = svc.finance.file(session.actor, [alert_id], case_ref=case.strip() or None, title=title.strip() or None)
     return RedirectResponse(f"/cases/{quote(filed.reference, safe='')}", status_code=303)
 
 
 @router.get("/finance/screening", response_class=HTMLResponse)
-def screening_page(request: Request) -> HTMLResponse:
+def screening_page(request: Request, session: SignedIn, svc: Svc) -> HTMLResponse:
     """Watchlist hits to review: each with its scores and why, and the form to confirm or clear it."""
-    actor, csrf = _session(request)
-    decide(actor, Action.finance)
-    with desk_for(request) as desk:
-        rows = desk.hits(limit=500)
+    rows = svc.finance.hits(session.actor, limit=500)
     for row in rows:
         row["why"] = json.loads(row["features"])
-    return _page(request, "finance_screening.html", actor, csrf, hits=rows)
+    return render(request, "finance_screening.html", hits=rows)
 
 
 @router.post("/finance/screening/{hit_id}")
-def screening_decision(request: Request, hit_id: str, csrf: str = Form(""), decision: str = Form(...),
-                       reason: str = Form("")) -> RedirectResponse:
+def screening_decision(hit_id: str, session: Posted, svc: Svc, decision: str = Form(...), reason: str = Form("")
+                       ) -> RedirectResponse:
     """Record the reviewer's decision on a hit."""
-    actor = _finance_form(request, csrf)
-    with desk_for(request) as desk:
-        desk.decide(hit_id, decision, by=actor.username, reason=reason)
+    svc.finance.decide_hit(session.actor, hit_id, decision, reason)
     return RedirectResponse("/finance/screening", status_code=303)

@@ -5,18 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from palermo import law
-from palermo.api.law import conduct_of, library_of
+from palermo.api.deps import library_of
+from palermo.api.law import conduct_of
 from palermo.errors import InvalidInput, named_in_input
 from palermo.law.compare import WEIGHT
 from palermo.law.library import Library
 from palermo.model import Conduct
-from palermo.web.app import render
+from palermo.web.session import viewer
+from palermo.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(viewer)])
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -6,17 +6,17 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from palermo.api.law import library_of
+from palermo.api.deps import Svc, library_of
 from palermo.law.compare import compare
-from palermo.settings import Settings
-from palermo.stats.countries import countries, read_3p, scorecard, sources
+from palermo.stats.countries import countries, sources
 from palermo.stats.plots import country_figures, law_ranking
-from palermo.web.app import render
+from palermo.web.session import viewer
+from palermo.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(viewer)])
 
 
 @lru_cache(maxsize=1)
@@ -45,10 +45,9 @@ def index(request: Request) -> HTMLResponse:
 
 
 @router.get("/stats/countries/{code}", response_class=HTMLResponse)
-def country(request: Request, code: str) -> HTMLResponse:
+def country(request: Request, code: str, svc: Svc) -> HTMLResponse:
     """A country profile: ratification, law, scorecard with sources, plots; printable."""
-    settings: Settings = request.app.state.settings
-    card = scorecard(code, library_of(request), read_3p(settings.index_3p) if settings.index_3p else None)
+    card = svc.stats.scorecard(code)
     figures = country_figures(card.code)
     return render(request, "country.html", card=card, figures=figures, figures_json=json.dumps(figures),
                   sources=sources())

@@ -1,0 +1,123 @@
+"""The one way into a case. Every case service opens its unit of work and its case through the gate, so who the
+caller is, whether the case is in their circle and what the policy allows are decided the same way everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Row, func, or_, select
+
+from palermo.cases import tables as t
+from palermo.cases.identity import Caller
+from palermo.cases.policy import Access, Action, Actor, decide
+from palermo.cases.sealing import Keyring
+from palermo.cases.store import Store, Unit
+from palermo.errors import Conflict, NotFound
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A case opened for one action: its row and how the actor reaches it."""
+
+    row: Row[Any]
+    access: Access
+
+    @property
+    def id(self) -> str:
+        return str(self.row.id)
+
+    @property
+    def reference(self) -> str:
+        return str(self.row.reference)
+
+
+class CaseGate:
+    """Transactions for callers, and cases opened after the policy allowed the action on them."""
+
+    def __init__(self, store: Store, keyring: Keyring, blobs: Path, max_upload: int = 25 * 1024 * 1024) -> None:
+        self.store = store
+        self.keyring = keyring
+        self.blobs = blobs
+        self.max_upload = max_upload
+
+    @contextmanager
+    def begin(self, caller: Caller, action: Action | None = None) -> Iterator[Unit]:
+        """One transaction for the caller; with an agency-wide ``action`` (create a case, read the audit trail ...)
+        the policy decides it first."""
+        with self.store.unit(caller) as unit:
+            if action is not None:
+                decide(unit.actor, action)
+            yield unit
+
+    @contextmanager
+    def case(self, caller: Caller, ref: str, action: Action) -> Iterator[tuple[Unit, Opened]]:
+        """One transaction with the case named by ID or reference open for ``action``."""
+        with self.store.unit(caller) as unit:
+            yield unit, self.open(unit, ref, action)
+
+    def open(self, unit: Unit, ref: str, action: Action) -> Opened:
+        """The case named by ID or reference, after the policy allowed the action on it: outside the actor's
+        circle it does not exist (NotFound), inside it the role decides (NotPermitted). One query."""
+        actor = unit.actor
+        row = unit.conn.execute(select(t.case, grant_of(actor)).where(or_(t.case.c.id == ref, t.case.c.reference == ref))
+                                .limit(1)).first()
+        access = access_of(actor, row) if row is not None else None
+        decide(actor, action, access, case_ref=ref)
+        assert row is not None and access is not None
+        return Opened(row, access)
+
+    def visible_ids(self, actor: Actor) -> Any:
+        """A subquery of the IDs of the cases the actor can see (owned by their agency or shared with it or them)."""
+        member = select(t.member.c.case_id).where(or_(t.member.c.agency_id == actor.agency_id,
+                                                      t.member.c.user_id == actor.user_id))
+        return select(t.case.c.id).where(or_(t.case.c.owner_agency_id == actor.agency_id, t.case.c.id.in_(member)))
+
+    def entity_row(self, unit: Unit, case: Opened, entity_id: str) -> Row[Any] | None:
+        """One stored entity of the case, or None."""
+        return unit.conn.execute(select(t.entity).where(t.entity.c.case_id == case.id,
+                                                        t.entity.c.id == entity_id)).first()
+
+    def require_entity(self, unit: Unit, case: Opened, entity_id: str) -> Row[Any]:
+        """One stored entity of the case; NotFound names the case and the ID."""
+        row = self.entity_row(unit, case, entity_id)
+        if row is None:
+            raise NotFound(f"case {case.reference!r} has no entity {entity_id!r}")
+        return row
+
+    def agency_key(self, unit: Unit, case: Opened) -> bytes:
+        """The owning agency's wrapped data key (victims' identities in the case are sealed under it)."""
+        key: bytes = unit.conn.execute(select(t.agency.c.wrapped_key)
+                                       .where(t.agency.c.id == case.row.owner_agency_id)).scalar_one()
+        return key
+
+
+def grant_of(actor: Actor) -> Any:
+    """A column for case rows: the strongest share ('write' > 'read') the actor or their agency holds, or null."""
+    return (select(func.max(t.member.c.access)).where(
+        t.member.c.case_id == t.case.c.id,
+        or_(t.member.c.agency_id == actor.agency_id, t.member.c.user_id == actor.user_id))
+        .scalar_subquery().label("grant"))
+
+
+def access_of(actor: Actor, row: Row[Any]) -> Access | None:
+    """How the actor reaches a case row read with its ``grant`` column: owner, write, read or not at all."""
+    if row.owner_agency_id == actor.agency_id:
+        return Access.owner
+    grant = row._mapping.get("grant")
+    return Access(grant) if grant in ("read", "write") else None
+
+
+def iso(moment: datetime) -> str:
+    """A stored time as ISO 8601 in UTC."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat(timespec="seconds")
+
+
+def conflict(what: str, version: int) -> Conflict:
+    """The error for an optimistic-locking conflict."""
+    return Conflict(f"{what} was changed by someone else since you loaded it (now version {version})",
+                    hint="reload it, then apply your change again")

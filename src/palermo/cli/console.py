@@ -1,0 +1,41 @@
+"""The CLI's two consoles and its ways of printing: results to stdout, messages to stderr. Text that comes from
+data or users is escaped (`plain`) so rich never reads it as markup: `^[a-z]*$` stays `^[a-z]*$`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="print machine-readable JSON")]
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def plain(value: object) -> str:
+    """Any value as text that rich prints as it is (markup characters escaped)."""
+    return escape(str(value))
+
+
+def emit(data: BaseModel | list[Any] | dict[str, Any]) -> None:
+    """Machine-readable JSON on stdout (`--json`)."""
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json")
+    elif isinstance(data, list):
+        data = [d.model_dump(mode="json") if isinstance(d, BaseModel) else d for d in data]
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def fail(message: str, hint: str | None = None, details: list[str] | None = None) -> None:
+    """An error as the CLI reports it: 'error: ...', any further details, then 'hint: ...'; never as markup."""
+    err.print(Text("error: ", style="red").append(Text(message, style="default")), soft_wrap=True)
+    for detail in details or []:
+        err.print(Text(f"  {detail}"), soft_wrap=True)
+    if hint:
+        err.print(Text(f"hint: {hint}"), soft_wrap=True)

@@ -1,0 +1,125 @@
+"""Financial intelligence for a caller: the alert queue, reviews, reports and filing alerts into cases. The
+finance permission is decided here once, for the CLI, the API and the pages alike; the ledger is opened per call
+so the CLI can load and monitor between requests (DuckDB allows one writing process at a time)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+from palermo.cases import CaseStore
+from palermo.cases.alerts import file_alerts
+from palermo.cases.identity import Caller
+from palermo.cases.paging import check_window
+from palermo.cases.policy import Action, Actor, decide
+from palermo.finance.desk import AlertDetail, Desk
+from palermo.finance.rules import Pack
+from palermo.model import Alert, Case
+
+
+class Finance:
+    """The deployment's finance desk behind a permission check."""
+
+    def __init__(self, cases: CaseStore, *, ledger_path: Path, typologies: Sequence[Path] = (),
+                 goaml_profile: Path | None = None, goaml_xsd: Path | None = None,
+                 watchlist: Path | None = None) -> None:
+        self.cases = cases
+        self.options: dict[str, Any] = {"ledger_path": ledger_path, "typologies": list(typologies),
+                                        "goaml_profile": goaml_profile, "goaml_xsd": goaml_xsd,
+                                        "watchlist": watchlist}
+
+    @contextmanager
+    def desk(self, **overrides: Any) -> Iterator[Desk]:
+        """The desk, open for one unit of work (operator commands on the CLI use it directly)."""
+        options = {**self.options, **{k: v for k, v in overrides.items() if v is not None}}
+        desk = Desk(**options)
+        try:
+            yield desk
+        finally:
+            desk.close()
+
+    def analyst(self, caller: Caller) -> Actor:
+        """The caller, if they may work on financial intelligence."""
+        actor = self.cases.accounts.whoami(caller)
+        decide(actor, Action.finance)
+        return actor
+
+    @property
+    def configured_schema(self) -> Path | None:
+        """The goAML schema reports are validated against, if one is configured."""
+        xsd: Path | None = self.options["goaml_xsd"]
+        return xsd
+
+    def pack(self, caller: Caller) -> Pack:
+        """The red-flag rules in force (any signed-in user may read them)."""
+        self.cases.accounts.whoami(caller)
+        with self.desk() as desk:
+            return desk.pack()
+
+    def queue(self, caller: Caller, *, rule: str | None = None, subject: str | None = None,
+              status: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Alert], Pack, int]:
+        """A page of the alert queue (strongest rules first), the pack and the number of transactions held."""
+        check_window(limit, offset)
+        self.analyst(caller)
+        with self.desk() as desk:
+            alerts = desk.alerts(rule=rule, subject=subject, status=status, limit=limit, offset=offset)
+            return alerts, desk.pack(), desk.ledger.count("transactions")
+
+    def alert(self, caller: Caller, alert_id: str) -> AlertDetail:
+        """One alert with the transactions that triggered it, its parties and flows."""
+        self.analyst(caller)
+        with self.desk() as desk:
+            return desk.alert(alert_id)
+
+    def review(self, caller: Caller, alert_id: str, status: str, reason: str = "") -> Alert:
+        """Escalate, dismiss (with a reason) or reopen an alert."""
+        actor = self.analyst(caller)
+        with self.desk() as desk:
+            return desk.review(alert_id, status, by=actor.username, reason=reason)
+
+    def file(self, caller: Caller, alert_ids: Sequence[str], *, case_ref: str | None = None,
+             title: str | None = None) -> Case:
+        """File alerts into a new case (needs case creation) or an existing one (needs entity writing there);
+        the alerts are marked escalated, naming the case."""
+        actor = self.cases.accounts.whoami(caller)
+        if case_ref is not None:
+            self.cases.cases.get(actor, case_ref)  # outside the case's circle: 404 before anything else
+        decide(actor, Action.finance)
+        if case_ref is None:
+            decide(actor, Action.case_create)
+        with self.desk() as desk:
+            details = [desk.alert(a) for a in alert_ids]
+            case = file_alerts(self.cases, actor, details, case_ref=case_ref, title=title)
+            for alert_id in alert_ids:
+                desk.review(alert_id, "escalated", by=actor.username, reason=f"filed into case {case.reference}")
+        return case
+
+    def report(self, caller: Caller, alert_ids: Sequence[str], *, reference: str, reason: str | None = None,
+               action: str | None = None) -> bytes:
+        """A goAML report of the alerts, validated against the FIU's schema before it is returned; the alerts are
+        marked escalated, naming the report."""
+        name = self.analyst(caller).username
+        with self.desk() as desk:
+            return desk.report(alert_ids, reference=reference, by=name, reason=reason, action=action)
+
+    def hits(self, caller: Caller, *, pending: bool = False, limit: int = 200) -> list[dict[str, Any]]:
+        """Watchlist hits kept for review, undecided first."""
+        check_window(limit, 0, max_limit=1000)
+        self.analyst(caller)
+        with self.desk() as desk:
+            return desk.hits(pending=pending, limit=limit)
+
+    def decide_hit(self, caller: Caller, hit_id: str, decision: str, reason: str) -> str:
+        """Confirm or clear a screening hit; returns who decided."""
+        actor = self.analyst(caller)
+        with self.desk() as desk:
+            desk.decide(hit_id, decision, by=actor.username, reason=reason)
+        return actor.username
+
+    def decisions(self, caller: Caller, fmt: Literal["csv", "json"] = "csv") -> str:
+        """The screening audit trail."""
+        self.analyst(caller)
+        with self.desk() as desk:
+            return desk.decisions(fmt)
