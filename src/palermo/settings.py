@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     """DuckDB file of victim-level datasets and their privacy-budget ledgers; default data_dir/stats.duckdb."""
     index_3p: Path | None = None
     """A CSV of the 3P Anti-Trafficking Policy Index you hold (not packaged); shown on scorecards when set."""
+    threads: int = 4
+    """Threads per server process that run blocking work (database calls). Few is faster: Python threads share
+    one interpreter lock, and 40 threads contending for it doubled the CPU cost of a request (docs/performance.md)."""
     workers: int = 1
     """Server processes for `palermo serve` (each opens its own pool; see docs/cases.md for SQLite and PostgreSQL)."""
     spark_master: str = "local[*]"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -20,7 +24,13 @@ def create_api(settings: Settings | None = None, services: Services | None = Non
     """The API application over the services the settings name (opened here unless given; the law library is
     loaded leniently: a broken user profile is reported, not fatal)."""
     settings = settings or Settings()
-    app = FastAPI(title="Palermo", version="0.1.0", docs_url=None, redoc_url=None, openapi_url=OPENAPI,
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = max(1, settings.threads)
+        yield
+
+    app = FastAPI(title="Palermo", version="0.1.0", docs_url=None, redoc_url=None, openapi_url=OPENAPI, lifespan=lifespan,
                   description="The international legal system against human trafficking, as software. "
                               "Authenticate with `POST /api/auth/token`, then 'Authorize' with the token.")
     app.state.settings = settings

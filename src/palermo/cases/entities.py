@@ -3,12 +3,13 @@ and paging through them. Each method is one transaction with its audit record.""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from typing import Any
 
 from followthemoney import model
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Select, bindparam, func, select, tuple_
 
 from palermo import ftm
 from palermo.cases import tables as t
@@ -18,9 +19,9 @@ from palermo.cases.gate import CaseGate, Opened, conflict
 from palermo.cases.identity import Caller
 from palermo.cases.paging import check_window, make_cursor, read_cursor
 from palermo.cases.policy import Action, decide
-from palermo.cases.records import Records, entity_of
+from palermo.cases.records import ROLES, SHOWN, Records
 from palermo.cases.store import Unit
-from palermo.errors import InvalidInput
+from palermo.errors import InvalidInput, NotFound
 from palermo.model import CaseRole, Entity, EntityPage
 
 REVEAL_REASON_MIN = 5
@@ -109,9 +110,7 @@ class Entities:
             key = self.gate.agency_key(unit, case)
             properties = self.gate.keyring.open(key, f"{case.id}/{entity_id}", stored.sealed)
             record(unit.conn, unit.actor, "protected_read", case.id, entity_id, reason=reason.strip())
-            roles = self.records.roles(unit.conn, case, [entity_id]).get(entity_id, [])
-            return entity_of(stored, roles, properties, True, self.records.labels(unit.conn, case, [stored])
-                             .get(entity_id))
+            return self._read(unit, case, entity_id).model_copy(update={"properties": properties, "revealed": True})
 
     def page(self, caller: Caller, ref: str, *, schema: str | None = None, role: str | None = None,
              country: str | None = None, limit: int = 50, offset: int = 0, after: str | None = None) -> EntityPage:
@@ -120,24 +119,20 @@ class Entities:
         check_window(limit, offset)
         if after is not None and offset:
             raise InvalidInput("give either offset or after, not both")
+        cursor = read_cursor(after, 2) if after is not None else ["", ""]
+        filtered = bool(role or country)
+        query = _page_query(bool(schema), bool(role), bool(country), after is not None)
         with self.gate.case(caller, ref, Action.case_read) as (unit, case):
-            where = [t.entity.c.case_id == case.id]
-            if schema:
-                where.append(t.entity.c.schema == schema)
-            if country:
-                where.append(t.entity.c.countries.contains(country.lower()))
-            if role:
-                where.append(t.entity.c.id.in_(select(t.party.c.entity_id).where(
-                    t.party.c.case_id == case.id, t.party.c.role == role)))
-            query = select(t.entity).where(*where)
-            if after is not None:
-                caption, last_id = read_cursor(after, 2)
-                query = query.where(tuple_(t.entity.c.caption, t.entity.c.id) > tuple_(str(caption), str(last_id)))
-            rows = unit.conn.execute(query.order_by(t.entity.c.caption, t.entity.c.id)
-                                     .limit(limit + 1).offset(offset)).all()
+            rows = unit.conn.execute(query, {
+                "case_id": case.id, "schema": schema, "role": role, "country": (country or "").lower(),
+                "after_caption": str(cursor[0]), "after_id": str(cursor[1]), "limit": limit + 1,
+                "offset": offset}).all()
             more = len(rows) > limit
             rows = rows[:limit]
-            total = self._total(unit, case, where, schema=schema, filtered=bool(role or country))
+            if rows and not filtered:
+                total = int(rows[0].total)
+            else:
+                total = self._count(unit, case, schema, role, country)
             return EntityPage(items=self.records.entities(unit.conn, case, rows), total=total, limit=limit,
                               offset=offset, next=make_cursor(rows[-1].caption, rows[-1].id) if more else None)
 
@@ -147,7 +142,7 @@ class Entities:
         with self.gate.case(caller, ref, Action.case_read) as (unit, case):
             stored = self.gate.require_entity(unit, case, entity_id)
             needle = json.dumps(entity_id).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            rows = unit.conn.execute(select(t.entity).where(
+            rows = unit.conn.execute(select(*SHOWN).where(
                 t.entity.c.case_id == case.id, t.entity.c.id != entity_id,
                 func.cast(t.entity.c.properties, t.search_doc.c.body.type).like(f"%{needle}%", escape="\\"))
                 .order_by(t.entity.c.caption).limit(500)).all()
@@ -157,15 +152,59 @@ class Entities:
             return related, self.records.captions(unit.conn, case, wanted)
 
     def _read(self, unit: Unit, case: Opened, entity_id: str) -> Entity:
-        stored = self.gate.require_entity(unit, case, entity_id)
-        return self.records.entities(unit.conn, case, [stored])[0]
+        row = unit.conn.execute(select(*SHOWN).where(t.entity.c.case_id == case.id,
+                                                     t.entity.c.id == entity_id)).first()
+        if row is None:
+            raise NotFound(f"case {case.reference!r} has no entity {entity_id!r}")
+        return self.records.entities(unit.conn, case, [row])[0]
 
-    def _total(self, unit: Unit, case: Opened, where: list[Any], *, schema: str | None, filtered: bool) -> int:
-        """The number of entities the filters select: read from the case's tally unless a role or country filter
-        needs a count."""
-        if filtered:
-            return int(unit.conn.execute(select(func.count()).select_from(t.entity).where(*where)).scalar_one())
-        query = select(func.coalesce(func.sum(t.tally.c.entities), 0)).where(t.tally.c.case_id == case.id)
-        if schema:
-            query = query.where(t.tally.c.schema == schema)
-        return int(unit.conn.execute(query).scalar_one())
+    def _count(self, unit: Unit, case: Opened, schema: str | None, role: str | None, country: str | None) -> int:
+        """The number of entities the filters select, when the page itself cannot say (a role or country filter
+        needs a count; an empty page carries no tally)."""
+        params = {"case_id": case.id, "schema": schema, "role": role, "country": (country or "").lower()}
+        if role or country:
+            counted = select(func.count()).select_from(t.entity).where(*_filters(bool(schema), bool(role),
+                                                                                bool(country)))
+            return int(unit.conn.execute(counted, params).scalar_one())
+        return int(unit.conn.execute(select(_tally(bool(schema))), params).scalar_one())
+
+
+def _filters(schema: bool, role: bool, country: bool) -> list[Any]:
+    where = [t.entity.c.case_id == bindparam("case_id")]
+    if schema:
+        where.append(t.entity.c.schema == bindparam("schema"))
+    if country:
+        where.append(t.entity.c.countries.contains(bindparam("country")))
+    if role:
+        where.append(t.entity.c.id.in_(select(t.party.c.entity_id).where(
+            t.party.c.case_id == bindparam("case_id"), t.party.c.role == bindparam("role"))))
+    return where
+
+
+def _tally(schema: bool) -> Any:
+    """The case's entity count (of one schema) from its tally, as a scalar subquery."""
+    query = select(func.coalesce(func.sum(t.tally.c.entities), 0)).where(t.tally.c.case_id == bindparam("case_id"))
+    if schema:
+        query = query.where(t.tally.c.schema == bindparam("schema"))
+    return query.scalar_subquery()
+
+
+@functools.cache
+def _page_query(schema: bool, role: bool, country: bool, after: bool) -> Select[Any]:
+    """The statement of an entity page for one combination of filters, built once with bound parameters (every
+    page view runs it; SQLAlchemy reuses its compiled form). The page's keys are chosen first, from the caption
+    index alone, and only those rows are read in full: a deep page does not compute the roles and times of the
+    rows it skips. Unless a role or country filter needs a real count, the page carries the case's tally as its
+    total: one statement for the rows, their roles and the total."""
+    keys = select(t.entity.c.case_id, t.entity.c.id, t.entity.c.caption).where(*_filters(schema, role, country))
+    if after:
+        keys = keys.where(tuple_(t.entity.c.caption, t.entity.c.id)
+                          > tuple_(bindparam("after_caption"), bindparam("after_id")))
+    page = (keys.order_by(t.entity.c.caption, t.entity.c.id).limit(bindparam("limit")).offset(bindparam("offset"))
+            .subquery("page"))
+    columns = [*SHOWN, ROLES]
+    if not (role or country):
+        columns.append(_tally(schema).label("total"))
+    return (select(*columns)
+            .select_from(page.join(t.entity, (t.entity.c.case_id == page.c.case_id) & (t.entity.c.id == page.c.id)))
+            .order_by(page.c.caption, page.c.id))

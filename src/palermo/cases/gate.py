@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import Row, bindparam, func, or_, select
 
 from palermo.cases import tables as t
 from palermo.cases.identity import Caller
@@ -64,8 +64,7 @@ class CaseGate:
         """The case named by ID or reference, after the policy allowed the action on it: outside the actor's
         circle it does not exist (NotFound), inside it the role decides (NotPermitted). One query."""
         actor = unit.actor
-        row = unit.conn.execute(select(t.case, grant_of(actor)).where(or_(t.case.c.id == ref, t.case.c.reference == ref))
-                                .limit(1)).first()
+        row = unit.conn.execute(OPEN, {"ref": ref, "agency": actor.agency_id, "user": actor.user_id}).first()
         access = access_of(actor, row) if row is not None else None
         decide(actor, action, access, case_ref=ref)
         assert row is not None and access is not None
@@ -104,6 +103,15 @@ def grant_of(actor: Actor) -> Any:
         .scalar_subquery().label("grant"))
 
 
+# Built once with bound parameters: every request opens a case, and building the statement cost more than
+# running it (SQLAlchemy then reuses its compiled form).
+OPEN = (select(t.case, select(func.max(t.member.c.access)).where(
+    t.member.c.case_id == t.case.c.id,
+    or_(t.member.c.agency_id == bindparam("agency"), t.member.c.user_id == bindparam("user")))
+    .scalar_subquery().label("grant"))
+    .where(or_(t.case.c.id == bindparam("ref"), t.case.c.reference == bindparam("ref"))).limit(1))
+
+
 def access_of(actor: Actor, row: Row[Any]) -> Access | None:
     """How the actor reaches a case row read with its ``grant`` column: owner, write, read or not at all."""
     if row.owner_agency_id == actor.agency_id:
@@ -113,8 +121,9 @@ def access_of(actor: Actor, row: Row[Any]) -> Access | None:
 
 
 def iso(moment: datetime) -> str:
-    """A stored time as ISO 8601 in UTC."""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat(timespec="seconds")
+    """A stored time as ISO 8601 in UTC (SQLite hands back naive datetimes; everything Palermo writes is UTC)."""
+    text = moment.isoformat(timespec="seconds")
+    return text if moment.tzinfo else text + "+00:00"
 
 
 def conflict(what: str, version: int) -> Conflict:

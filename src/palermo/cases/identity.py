@@ -3,12 +3,13 @@ inside the transaction that does the work, so a request costs one transaction, n
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, func, literal, select
+from sqlalchemy import Connection, Select, bindparam, func, literal, null, select
 
 from palermo.cases import tables as t
 from palermo.cases.policy import Actor, Role
@@ -43,27 +44,33 @@ def actor_of(row: Any) -> Actor:
                  roles=frozenset(Role(r) for r in row["roles"].split(",")), display_name=row["display_name"])
 
 
-def resolve(conn: Connection, bearer: Bearer, settings: list[Any]) -> tuple[Actor, str]:
-    """The actor behind a credential and, for a session, its CSRF token. ``settings`` are extra columns evaluated in
-    the same statement (PostgreSQL's set_config calls for row-level security), so the check costs one round trip.
-    Unknown, expired, revoked and disabled credentials are refused alike."""
-    if bearer.kind == "token":
-        cred = t.api_token
-        j = cred.join(t.user, t.user.c.id == cred.c.user_id)
-        query = select(t.user, cred.c.expires_at, cred.c.revoked_at, literal("").label("csrf"), *settings) \
-            .select_from(j).where(cred.c.token_hash == digest(bearer.secret))
-    else:
-        cred = t.web_session
-        j = cred.join(t.user, t.user.c.id == cred.c.user_id)
-        query = select(t.user, cred.c.expires_at, literal(None).label("revoked_at"), cred.c.csrf, *settings) \
-            .select_from(j).where(cred.c.id_hash == digest(bearer.secret))
-    row = conn.execute(query).first()
+def resolve(conn: Connection, bearer: Bearer, rls_role: str | None) -> tuple[Actor, str]:
+    """The actor behind a credential and, for a session, its CSRF token. On PostgreSQL (``rls_role`` given, or
+    "" for acting as the login) the same statement sets the row-level security settings for that user, so the
+    check costs one round trip. Unknown, expired, revoked and disabled credentials are refused alike."""
+    query = _lookup(bearer.kind, rls_role)
+    row = conn.execute(query, {"digest": digest(bearer.secret)}).first()
     if row is None or row.revoked_at is not None or aware(row.expires_at) < datetime.now(UTC) or not row.active:
         if bearer.kind == "token":
             raise NotAuthenticated("invalid, expired or revoked token",
                                    hint="POST /api/auth/token for a new one; send 'Authorization: Bearer plm_...'")
         raise NotAuthenticated("your session has ended; log in again")
     return actor_of(row._mapping), row.csrf
+
+
+@functools.cache
+def _lookup(kind: str, rls_role: str | None) -> Select[Any]:
+    # Built once per kind and database flavour, with a bound digest: this runs on every request.
+    settings = rls_settings(t.user.c.agency_id, t.user.c.id, rls_role or None) if rls_role is not None else []
+    if kind == "token":
+        cred = t.api_token
+        return (select(t.user, cred.c.expires_at, cred.c.revoked_at, literal("").label("csrf"), *settings)
+                .select_from(cred.join(t.user, t.user.c.id == cred.c.user_id))
+                .where(cred.c.token_hash == bindparam("digest")))
+    cred = t.web_session
+    return (select(t.user, cred.c.expires_at, null().label("revoked_at"), cred.c.csrf, *settings)
+            .select_from(cred.join(t.user, t.user.c.id == cred.c.user_id))
+            .where(cred.c.id_hash == bindparam("digest")))
 
 
 def rls_settings(agency_id: Any, user_id: Any, role: str | None) -> list[Any]:

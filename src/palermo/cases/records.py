@@ -7,13 +7,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from followthemoney.proxy import EntityProxy
-from sqlalchemy import Connection, Row, and_, delete, insert, select, update
+from pydantic import TypeAdapter
+from sqlalchemy import Connection, Row, and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from palermo import ftm
 from palermo.cases import tables as t
 from palermo.cases.accounts import now
-from palermo.cases.gate import CaseGate, Opened, iso
+from palermo.cases.gate import CaseGate, Opened
+from palermo.cases.sqltime import iso_utc
 from palermo.cases.policy import Actor
 from palermo.cases.store import Unit
 from palermo.errors import InvalidInput
@@ -29,32 +31,34 @@ class Records:
     def __init__(self, gate: CaseGate) -> None:
         self.gate = gate
 
-    def values(self, unit: Unit, case: Opened, proxy: EntityProxy, *, sealed: bool) -> dict[str, Any]:
+    def values(self, unit: Unit, case: Opened, entity: EntityProxy | ftm.Checked, *,
+               sealed: bool) -> dict[str, Any]:
         """The stored columns of an entity; a protected person's properties are sealed under the agency key and
         their caption is a pseudonym."""
-        properties = proxy.to_dict()["properties"]
+        properties = entity.properties
         if not sealed:
-            return {"caption": ftm.caption(proxy)[:500], "properties": properties, "countries": ftm.countries(proxy),
-                    "sealed": None}
+            return {"caption": ftm.caption(entity)[:500], "properties": properties,
+                    "countries": ftm.countries(entity), "sealed": None}
         key = self.gate.agency_key(unit, case)
         keyring = self.gate.keyring
-        return {"caption": keyring.pseudonym(key, proxy.id or ""), "properties": {}, "countries": "",
-                "sealed": keyring.seal(key, f"{case.id}/{proxy.id}", properties)}
+        return {"caption": keyring.pseudonym(key, entity.id or ""), "properties": {}, "countries": "",
+                "sealed": keyring.seal(key, f"{case.id}/{entity.id}", properties)}
 
-    def insert(self, unit: Unit, case: Opened, proxies: Sequence[EntityProxy], source: str, *,
+    def insert(self, unit: Unit, case: Opened, entities: Sequence[EntityProxy | ftm.Checked], source: str, *,
                sealed: bool) -> None:
         """Insert new entities with their search documents, and count them in the case's tally."""
         stamp, actor = now(), unit.actor
         rows, docs = [], []
         tally: dict[str, int] = {}
-        for proxy in proxies:
-            values = self.values(unit, case, proxy, sealed=sealed)
-            rows.append({"case_id": case.id, "id": proxy.id, "schema": proxy.schema.name, **values,
+        for entity in entities:
+            values = self.values(unit, case, entity, sealed=sealed)
+            schema = entity.schema.name
+            rows.append({"case_id": case.id, "id": entity.id, "schema": schema, **values,
                          "source": source[:300], "version": 1, "created_by": actor.user_id, "created_at": stamp,
                          "updated_by": actor.user_id, "updated_at": stamp})
-            docs.append({"case_id": case.id, "kind": "entity", "ref": proxy.id,
-                         "body": values["caption"] if sealed else ftm.search_text(proxy)})
-            tally[proxy.schema.name] = tally.get(proxy.schema.name, 0) + 1
+            docs.append({"case_id": case.id, "kind": "entity", "ref": entity.id,
+                         "body": values["caption"] if sealed else ftm.search_text(entity)})
+            tally[schema] = tally.get(schema, 0) + 1
         store = self.gate.store
         store.bulk_insert(unit.conn, t.entity, rows)
         store.bulk_insert(unit.conn, t.search_doc, docs)
@@ -148,17 +152,31 @@ class Records:
         return out
 
     def entities(self, conn: Connection, case: Opened, rows: Sequence[Row[Any]]) -> list[Entity]:
-        """Rows as the `Entity` readers see, with roles and relationship labels (protected persons by pseudonym)."""
-        roles = self.roles(conn, case, [r.id for r in rows])
+        """Rows read with `SHOWN` as the `Entity` readers see, with roles and relationship labels (protected
+        persons by pseudonym). Rows read with `ROLES` carry their roles; for others they are looked up."""
+        if rows and "roles" in rows[0]._mapping:
+            roles = {r.id: sorted(r.roles.split(",")) for r in rows if r.roles}
+        else:
+            roles = self.roles(conn, case, [r.id for r in rows])
         labels = self.labels(conn, case, rows)
-        return [entity_of(r, roles.get(r.id, []), r.properties, False, labels.get(r.id)) for r in rows]
+        return ENTITY_LIST.validate_python([shown(r, roles.get(r.id, []), labels.get(r.id)) for r in rows])
 
 
-def entity_of(row: Row[Any], roles: list[CaseRole], properties: dict[str, list[str]], revealed: bool,
-              label: str | None = None) -> Entity:
-    """A stored entity as its readers see it."""
-    return Entity.model_validate({
-        "id": row.id, "schema": row.schema, "caption": row.caption, "label": label or row.caption,
-        "properties": properties, "countries": row.countries.split(), "roles": roles,
-        "protected": row.sealed is not None, "revealed": revealed, "source": row.source, "version": row.version,
-        "created_by": row.created_by, "created_at": iso(row.created_at), "updated_at": iso(row.updated_at)})
+SHOWN = (t.entity.c.id, t.entity.c.schema, t.entity.c.caption, t.entity.c.properties, t.entity.c.countries,
+         t.entity.c.sealed.is_not(None).label("protected"), t.entity.c.source, t.entity.c.version,
+         t.entity.c.created_by, iso_utc(t.entity.c.created_at).label("created_at"),
+         iso_utc(t.entity.c.updated_at).label("updated_at"))
+"""The columns a reader of an entity gets (never the sealed identity itself)."""
+ROLES = (select(func.aggregate_strings(t.party.c.role, ","))
+         .where(t.party.c.case_id == t.entity.c.case_id, t.party.c.entity_id == t.entity.c.id)
+         .scalar_subquery().label("roles"))
+"""A column for entity rows: their case roles, comma-separated (one statement reads a page and its roles)."""
+ENTITY_LIST = TypeAdapter(list[Entity])
+
+
+def shown(row: Row[Any], roles: list[str], label: str | None = None) -> dict[str, Any]:
+    """A row read with `SHOWN` as the data of an `Entity` (validated by the caller, a page at a time)."""
+    return {"id": row.id, "schema": row.schema, "caption": row.caption, "label": label or row.caption,
+            "properties": row.properties, "countries": row.countries.split(), "roles": roles,
+            "protected": bool(row.protected), "revealed": False, "source": row.source, "version": row.version,
+            "created_by": row.created_by, "created_at": row.created_at, "updated_at": row.updated_at}

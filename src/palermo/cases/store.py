@@ -3,7 +3,6 @@ that carry the acting user into row-level security."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,11 +10,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, Table, create_engine, event, insert, inspect, select, text
 
-from palermo.cases import tables as t
 from palermo.cases.identity import Bearer, Caller, resolve, rls_settings
 from palermo.cases.policy import Actor
 
@@ -55,10 +54,11 @@ class Store:
         if url.startswith("sqlite"):
             # hide_parameters: SQL errors and logs never carry the values (names, numbers) of a statement.
             self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                                                hide_parameters=True)
+                                                hide_parameters=True, json_deserializer=orjson.loads)
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
+            self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True,
+                                        json_deserializer=orjson.loads)
         self.postgresql = self.engine.dialect.name == "postgresql"
         self.app_role = app_role if self.postgresql else None
 
@@ -104,8 +104,7 @@ class Store:
                 yield Unit(conn, caller)
             return
         with self.engine.begin() as conn:
-            settings = rls_settings(t.user.c.agency_id, t.user.c.id, self.app_role) if self.postgresql else []
-            actor, csrf = resolve(conn, caller, settings)
+            actor, csrf = resolve(conn, caller, (self.app_role or "") if self.postgresql else None)
             yield Unit(conn, actor, csrf)
 
     def bulk_insert(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -117,7 +116,7 @@ class Store:
             conn.execute(insert(table), rows)
             return
         names = ", ".join(f'"{c}"' for c in rows[0])
-        payload = json.dumps(rows, default=_json_default, ensure_ascii=False)
+        payload = orjson.dumps(rows, default=_json_default).decode()
         conn.execute(text(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM '
                           f'jsonb_populate_recordset(NULL::"{table.name}", CAST(:rows AS jsonb))'), {"rows": payload})
 
