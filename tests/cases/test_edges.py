@@ -58,7 +58,7 @@ def test_pages_answer_bad_paging_with_a_page_not_json(client: tuple[TestClient, 
 
 
 def test_wrong_passwords_are_recorded_then_throttled(client: tuple[TestClient, CaseStore]) -> None:
-    c, cs = client
+    c, _ = client
     for _ in range(FAILURES_PER_USER):
         wrong = c.post("/api/auth/token", json={"username": "inv", "password": "not the password"})
         assert wrong.status_code == 401 and wrong.headers["www-authenticate"] == "Bearer"
