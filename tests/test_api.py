@@ -95,3 +95,47 @@ def test_assess_form_shows_verdict_and_errors():
     assert r.status_code == 200 and 'data-verdict="yes"' in r.text
     r = c.post("/law/assess", data={**form, "victim_age": "200"})
     assert r.status_code == 422 and "victims[0].age" in r.text
+
+
+def test_citations_keep_machine_keys_and_add_a_label():
+    c = client()
+    result = c.post("/api/law/assess", json={"conduct": CONDUCT, "against": ["palermo_protocol", "TH"]}).json()
+    cited = [cite for a in result for f in a["findings"] for cite in f["citations"]]
+    protocol = next(x for x in cited if x["source"] == "palermo_protocol")
+    assert protocol["article"] == "3(a)" and protocol["title"] == "Palermo Protocol"
+    assert protocol["label"] == "Palermo Protocol, Art. 3(a)"
+    national = next(x for x in cited if x["source"] == "TH")
+    assert national["label"].startswith(national["article"]) and national["title"] is None
+    assert any(x["label"].endswith(("[UNVERIFIED]", "[partly verified]")) for x in cited if x["verified"] is not True)
+
+
+def test_pages_show_labels_and_keep_unverified_marks():
+    c = client()
+    gaps = c.get("/law/jurisdictions/US/gaps").text
+    assert ">Palermo Protocol, Art. 3(a)</a>" in gaps and "palermo_protocol 3(a)" not in gaps
+    assert 'title="US">18 U.S.C. §1594(a)</a>' in gaps and "against Palermo Protocol, UNTOC" in gaps
+    assert ">UNTOC, Art. 15</a>" in gaps
+    compare = c.get("/law/compare", params={"ids": "DE,FR"}).text
+    assert ">Palermo Protocol, Art. 3(a)</a>" in compare
+    form = {"against": ["TH"], "acts": ["recruitment"], "purposes": ["slavery"], "victim_age": "15"}
+    assessed = c.post("/law/assess", data=form).text
+    assert 'title="TH">' in assessed and ('badge partial">partly verified' in assessed or
+                                         'badge unverified">unverified' in assessed)
+    instrument = c.get("/law/instruments/palermo_protocol").text
+    assert '<tr id="art-3-a"><td title="palermo.art3a.definition">Art. 3(a)</td>' in instrument
+
+
+def test_research_notes_only_on_request():
+    c = client()
+    page = c.get("/law/jurisdictions/DE").text
+    assert "shared/" not in page
+    notes = page.index('<details class="research" id="research-notes">')  # collapsed by default
+    assert "Research notes (for legal drafters)" in page[notes:] and "Open questions" in page[notes:]
+    assert "Open questions" not in page[:notes]
+    opened = c.get("/law/jurisdictions/DE", params={"notes": "1"}).text
+    assert '<details class="research" id="research-notes" open>' in opened
+    assert "UN Treaty Collection status" in page  # the source is still named
+    full = c.get("/api/law/jurisdictions/DE").json()
+    assert full["open_questions"] and full["verification_notes"]  # the API keeps the whole profile
+    for key in ("DE", "US", "AE"):
+        assert "shared/" not in c.get(f"/law/jurisdictions/{key}").text

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from palermo.law import assess, compare, dual_criminality, gaps, jurisdiction
 from palermo.law.assess import assess_rule, rule_for
-from palermo.model import Conduct, Victim
+from palermo.model import Citation, Conduct, Victim, article_ref
 
 PROTOCOL_ACTS = ["recruitment", "transportation", "transfer", "harbouring", "receipt"]
 PROTOCOL_MEANS = ["threat_or_use_of_force", "other_coercion", "abduction", "fraud", "deception", "abuse_of_power",
@@ -240,3 +240,26 @@ def test_specific_checks(library):
     assert gb["consent:consent irrelevant"].status == "met"
     assert gb["means:means: abduction"].status == "met"  # no means required: broader than the Protocol
     assert gb["purposes:purpose: practices similar to slavery"].status == "gap"
+
+
+def test_citation_labels_read_as_people_write_them(library):
+    names = {k: i.citation_name for k, i in library.instruments.items()}
+    assert names["palermo_protocol"] == "Palermo Protocol" and names["untoc"] == "UNTOC"
+    assert names["cets_197"] == "Warsaw Convention" and names["eu_directive_2011_36"] == "EU Anti-Trafficking Directive"
+    assert [article_ref(a) for a in ("3(a)", "13-16", "14(1)-(3)", "preamble")] == \
+        ["Art. 3(a)", "Arts. 13-16", "Art. 14(1)-(3)", "preamble"]
+    protocol = library.instrument("palermo_protocol").cite("3(a)", verified="partial")
+    assert protocol.source == "palermo_protocol" and protocol.article == "3(a)"  # machine keys unchanged
+    assert protocol.label == "Palermo Protocol, Art. 3(a) [partly verified]"
+    national = Citation(source="US", article="18 U.S.C. §1591", verified=False)
+    assert national.national and national.label == "18 U.S.C. §1591 [UNVERIFIED]"
+    other = Citation(source="FinCEN FIN-2020-A008", article="Typologies: Funnel Accounts")
+    assert other.label == "FinCEN FIN-2020-A008, Typologies: Funnel Accounts"
+    assert Citation.model_validate_json(protocol.model_dump_json()) == protocol  # kept alerts read back
+
+
+def test_engine_citations_carry_the_instrument_name(library):
+    result = assess(conduct(), "palermo_protocol", library)
+    assert all(c.title == "Palermo Protocol" for f in result.findings for c in f.citations)
+    report = gaps(library.profile("US"), library)
+    assert {r.instrument_citation.title for r in report.results} == {"Palermo Protocol", "UNTOC"}

@@ -6,10 +6,11 @@ legal and case-domain records around them.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field, model_validator
 
 from palermo.errors import InvalidInput
 
@@ -94,17 +95,59 @@ class Conduct(Frozen):
 
 
 class Citation(Frozen):
-    """A pointer to the law relied on: an instrument article or a national provision, with its verification."""
+    """A pointer to the law relied on: an instrument article or a national provision, with its verification.
+    `source` and `article` are the machine keys; `reference` and `label` are what a person reads."""
 
-    source: str = Field(description="instrument id (e.g. palermo_protocol) or jurisdiction id (e.g. DE)")
+    source: str = Field(description="instrument id (e.g. palermo_protocol), jurisdiction id (e.g. DE) or the "
+                                    "title of another source")
     article: str
     text: str | None = None
     verified: Verified = True
+    title: str | None = Field(default=None, description="how people name the instrument in a citation, e.g. "
+                                                        "'Palermo Protocol'; none for a national provision")
 
     @property
+    def national(self) -> bool:
+        """Is this a national provision (its source a jurisdiction id such as DE or GB-EAW)?"""
+        return re.fullmatch(STATE_PATTERN, self.source) is not None
+
+    @property
+    def reference(self) -> str:
+        """The citation as a person writes it: 'Palermo Protocol, Art. 3(a)'; a national provision keeps its own
+        text ('18 U.S.C. §1591', 'StGB §232'); another source is 'title, locator'."""
+        if self.national:
+            return self.article or self.source
+        name = self.title or self.source
+        if not self.article:
+            return name
+        return f"{name}, {article_ref(self.article)}" if self.title else f"{name}, {self.article}"
+
+    @property
+    def flag(self) -> str:
+        """How far the text was checked, for display: '' (verified), 'partly verified' or 'UNVERIFIED'."""
+        return "" if self.verified is True else ("partly verified" if self.verified == "partial" else "UNVERIFIED")
+
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented way to serialise a property
+    @property
     def label(self) -> str:
-        flag = "" if self.verified is True else (" [partly verified]" if self.verified == "partial" else " [UNVERIFIED]")
-        return f"{self.source} {self.article}{flag}"
+        """The reference with its verification flag, e.g. 'Palermo Protocol, Art. 3(a) [UNVERIFIED]'."""
+        return f"{self.reference} [{self.flag}]" if self.flag else self.reference
+
+    @model_validator(mode="before")
+    @classmethod
+    def _computed_is_not_input(cls, data: Any) -> Any:
+        """A citation's own JSON reads back: its label is derived, never stored."""
+        if isinstance(data, dict) and "label" in data:
+            return {k: v for k, v in data.items() if k != "label"}
+        return data
+
+
+def article_ref(article: str) -> str:
+    """'3(a)' -> 'Art. 3(a)', '13-16' -> 'Arts. 13-16'; a part that is no article ('preamble') stays as it is."""
+    if not article[:1].isdigit():
+        return article
+    several = re.search(r"\d\s*(?:[-–,]|and)\s*\d", re.sub(r"\([^)]*\)", "", article))
+    return f"{'Arts.' if several else 'Art.'} {article}"
 
 
 Status = Literal["met", "not_met", "undetermined", "not_required"]

@@ -58,8 +58,8 @@ def rule_for_instrument(instrument: Instrument) -> OffenceRule:
     def cite(topic: str) -> Citation:
         for p in instrument.provisions:
             if p.topic == topic and p.key.count(".") == 2 and "child_age" not in p.key:
-                return Citation(source=instrument.id, article=p.article, text=p.summary, verified=p.verified)
-        return Citation(source=instrument.id, article=d.article, text=d.summary or d.note, verified=d.verified)
+                return instrument.cite(p.article, p.summary, p.verified)
+        return instrument.cite(d.article, d.summary or d.note, d.verified)
 
     return OffenceRule(
         source=instrument.id,
@@ -266,7 +266,8 @@ def assess(conduct: Conduct, target: str, library: Library) -> Assessment:
         profile = library.profiles[rule.source]
         caveats = [f"Profile as of: {profile.as_of}"]
         if profile.verified is not True:
-            caveats.append(f"The {profile.name} profile as a whole is not verified against the primary text "
-                           f"({profile.verification_notes or 'see open questions'}).")
+            # What exactly was read is a research note, shown to legal drafters on request, not in every answer.
+            caveats.append(f"The {profile.name} profile as a whole is not verified against the primary text: each "
+                           "citation says whether its text was read (details in the profile's research notes).")
         return result.model_copy(update={"caveats": caveats})
     return result

@@ -17,7 +17,7 @@ Kind = Literal["extradition", "mla"]
 def _provision(library: Library, key: str) -> Citation:
     inst = library.instrument(key.split(".")[0] if not key.startswith("cets197") else "cets_197")
     p = inst.provision(key)
-    return Citation(source=inst.id, article=p.article, text=p.summary, verified=p.verified)
+    return inst.cite(p.article, p.summary, p.verified)
 
 
 # --------------------------------------------------------------------------- dual criminality

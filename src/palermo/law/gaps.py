@@ -76,7 +76,7 @@ def check(instrument: str, provision: str, *, mandatory: bool = True) -> Callabl
 
 def _cite(instrument: Instrument, key: str) -> Citation:
     p = instrument.provision(key)
-    return Citation(source=instrument.id, article=p.article, text=p.summary, verified=p.verified)
+    return instrument.cite(p.article, p.summary, p.verified)
 
 
 def _national(profile: Profile, article: str | None, verified: object, text: str | None = None) -> Citation | None:

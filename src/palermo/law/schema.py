@@ -6,11 +6,12 @@ The format is documented in docs/law-profiles.md. Unknown fields are refused, so
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from palermo.model import CaseOffence, Verified
+from palermo.model import CaseOffence, Citation, Verified
 
 __all__ = ["Verified"]
 
@@ -147,6 +148,9 @@ class Instrument(Strict):
     id: str
     title: str
     short_title: str
+    cite_as: str | None = None
+    """How citations name the instrument ('Palermo Protocol, Art. 3'); default: the short title without its
+    remarks in brackets."""
     type: Literal["treaty", "protocol", "eu_directive", "ilo_convention"]
     adopted: Event | None = None
     opened_for_signature: Event | None = None
@@ -171,6 +175,15 @@ class Instrument(Strict):
             if p.key == key:
                 return p
         raise KeyError(key)
+
+    @property
+    def citation_name(self) -> str:
+        """The instrument's name in citations: 'Palermo (Trafficking in Persons) Protocol' -> 'Palermo Protocol'."""
+        return self.cite_as or " ".join(re.sub(r"\([^)]*\)", " ", self.short_title).split()) or self.short_title
+
+    def cite(self, article: str, text: str | None = None, verified: Verified = True) -> Citation:
+        """A citation of one of its articles, carrying the name people cite it by."""
+        return Citation(source=self.id, article=article, text=text, verified=verified, title=self.citation_name)
 
 
 # --------------------------------------------------------------------------- national profiles

@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from palermo.model import Citation
+from palermo.model import Citation, article_ref
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -41,7 +41,7 @@ def _viewer(request: Request) -> dict[str, Any]:
 
 
 templates = Jinja2Templates(directory=HERE / "templates", context_processors=[_viewer])
-templates.env.globals.update(anchor=anchor, cite_url=cite_url, badge=verified_badge)
+templates.env.globals.update(anchor=anchor, cite_url=cite_url, badge=verified_badge, article_ref=article_ref)
 templates.env.filters["label"] = lambda key, voc: voc.label(key)
 
 
