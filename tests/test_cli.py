@@ -1,16 +1,24 @@
-"""The `palermo` command: answers, exit codes, bad input and user profile folders."""
+"""The `palermo` command: answers, exit codes, bad input, usage mistakes and user profile folders.
+
+Commands run in this process through `palermo.cli.main` (the same entry point as the installed script, minus
+the interpreter start); one test runs the real script to keep that path honest."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import shutil
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import yaml
 
+from palermo.cli import main
 from palermo.law.library import PACKAGED
 
 from .conftest import EXAMPLES
@@ -19,8 +27,24 @@ CONDUCT = EXAMPLES / "conducts" / "siliadin.yaml"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "from palermo.cli import main; main()", *args],
+    """`palermo ARGS` in this process: exit code, stdout and stderr as a subprocess would give them."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code: int | str | None = 0
+    with mock.patch.object(sys, "argv", ["palermo", *args]), mock.patch.dict(os.environ, {"COLUMNS": "200"}), \
+            redirect_stdout(stdout), redirect_stderr(stderr):
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code
+    returncode = code if isinstance(code, int) else (0 if code is None else 1)
+    return subprocess.CompletedProcess(["palermo", *args], returncode, stdout.getvalue(), stderr.getvalue())
+
+
+def test_the_installed_entry_point_runs_as_a_process():
+    done = subprocess.run([sys.executable, "-c", "from palermo.cli import main; main()", "law", "show"],
                           capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stderr.splitlines()[0] == "error: Missing argument 'key'."
+    assert "Traceback" not in done.stderr
 
 
 def test_help_on_every_command():
@@ -29,6 +53,79 @@ def test_help_on_every_command():
         result = run(*cmd, "--help")
         assert result.returncode == 0, cmd
         assert "Usage" in result.stdout
+
+
+LE_GREECE = str(EXAMPLES / "conducts" / "le_greece.yaml")
+
+
+@pytest.mark.parametrize(("args", "message", "command"), [
+    (["law", "show"], "Missing argument 'key'.", "palermo law show"),
+    (["law", "list", "--colour"], "No such option: --colour", "palermo law list"),
+    (["law", "list", "--profiles", "x"], "No such option: --profiles", "palermo law list"),  # belongs to `law`
+    (["law", "dual-criminality", LE_GREECE, "--requesting", "NG"], "Missing option '--requested'.",
+     "palermo law dual-criminality"),
+    (["law", "dual-criminality", LE_GREECE, "--requesting", "NG", "--requested", "IT", "--threshold", "abc"],
+     "Invalid value for '--threshold'", "palermo law dual-criminality"),
+    (["law", "assess", str(CONDUCT), "--against"], "Option '--against' requires an argument.", "palermo law assess"),
+    (["law", "show", "DE", "FR"], "Got unexpected extra argument", "palermo law show"),
+    (["lwa", "list"], "No such command 'lwa'.", "palermo"),
+    (["law", "shwo"], "No such command 'shwo'.", "palermo law"),
+    (["finance", "ingest", "tx.csv", "--format", "xlsx"], "Invalid value for --format: choose auto, csv",
+     "palermo finance ingest"),
+    (["finance", "alerts", "--limit", "0"], "Invalid value for '--limit'", "palermo finance alerts"),
+    ([], "missing command", "palermo"),
+    (["law"], "missing command", "palermo law"),
+])
+def test_usage_mistake_exits_2_with_one_line_and_a_hint(args, message, command):
+    result = run(*args)
+    assert result.returncode == 2  # never 1, which means "no" (not trafficking, dual criminality not met)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2, result.stderr
+    assert lines[0].startswith("error: ") and message in lines[0]
+    assert lines[1] == f"hint: see `{command} --help`"
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_error_messages_are_text_not_markup(tmp_path):
+    pattern = "^[a-zA-Z0-9 .'-]*$"
+    conduct = tmp_path / "odd.yaml"
+    conduct.write_text(yaml.safe_dump({"acts": [pattern]}))
+    result = run("law", "assess", str(conduct))
+    assert result.returncode == 2
+    assert f"unknown act key {pattern!r}" in result.stderr
+
+
+def test_table_cells_and_lines_keep_their_brackets(tmp_path):
+    data = yaml.safe_load((PACKAGED / "jurisdictions" / "FR.yaml").read_text())
+    data.update(id="BE", name="Belgium [test]", iso3166="BE")
+    data["offences"][0]["title"] = "traite [art. 433quinquies]"
+    (tmp_path / "BE.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    listed = run("law", "--profiles", str(tmp_path), "list")
+    assert listed.returncode == 0 and "Belgium [test]" in listed.stdout  # a table cell
+    shown = run("law", "--profiles", str(tmp_path), "show", "BE")
+    assert "traite [art. 433quinquies]" in shown.stdout
+    assert "[verified]" in shown.stdout or "[partly verified]" in shown.stdout or "[UNVERIFIED]" in shown.stdout
+
+
+def test_citations_read_as_people_write_them():
+    result = run("law", "assess", str(CONDUCT), "--against", "palermo_protocol")
+    assert "Palermo Protocol, Art. 3(a)" in result.stdout and "palermo_protocol 3" not in result.stdout
+    gaps = run("law", "gaps", "US")
+    assert "Palermo Protocol, Art. 3(a)" in gaps.stdout and "18 U.S.C. §1591" in gaps.stdout
+    assert "US 18 U.S.C." not in gaps.stdout
+    th = run("law", "assess", str(CONDUCT), "--against", "TH")
+    assert "[partly verified]" in th.stdout or "[UNVERIFIED]" in th.stdout  # the flag stays beside the citation
+
+
+def test_research_notes_only_with_notes_flag():
+    shown = run("law", "show", "DE")
+    assert shown.returncode == 0
+    assert "Open question" not in shown.stdout and "shared/" not in shown.stdout
+    assert "palermo law show DE --notes" in shown.stdout
+    notes = run("law", "show", "DE", "--notes")
+    assert "Research notes (for legal drafters)" in notes.stdout and "Open question: " in notes.stdout
+    assert "What was read: " in notes.stdout and "UN Treaty Collection status" in notes.stdout
+    assert "shared/" not in notes.stdout  # a local research folder is no source a reader can open
 
 
 def test_list_json_has_all_jurisdictions():

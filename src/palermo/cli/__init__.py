@@ -94,9 +94,29 @@ def main() -> None:
         err.print("aborted")
         sys.exit(130)
     except TyperException as exc:  # typer's own usage errors: a missing argument, an unknown option ...
-        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         context = getattr(exc, "ctx", None)
-        command = context.command_path if context is not None else "palermo"
-        fail(message, f"see `{command} --help`")
+        command = context.command_path if context is not None else _command_path(sys.argv[1:])
+        if type(exc).__name__ == "NoArgsIsHelpError":  # the help is already printed; its text is no message
+            message = "missing command"
+        else:
+            message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        fail(" ".join(message.split()) or "usage mistake", f"see `{command} --help`")
         sys.exit(USAGE)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _command_path(args: list[str]) -> str:
+    """The (sub)command the arguments name, for errors raised before typer knew it (an option missing its value)."""
+    import typer.main
+
+    command = typer.main.get_command(app)
+    path = ["palermo"]
+    for arg in args:
+        commands = getattr(command, "commands", None)
+        if arg.startswith("-") or not commands:
+            continue
+        if arg not in commands:
+            break
+        command = commands[arg]
+        path.append(arg)
+    return " ".join(path)

@@ -23,6 +23,11 @@ def plain(value: object) -> str:
     return escape(str(value))
 
 
+def plain_row(*values: object) -> list[str]:
+    """Table cells from data: each value escaped, so a bracket in a name or pattern is printed as it is."""
+    return [plain(v) for v in values]
+
+
 def emit(data: BaseModel | list[Any] | dict[str, Any]) -> None:
     """Machine-readable JSON on stdout (`--json`)."""
     if isinstance(data, BaseModel):

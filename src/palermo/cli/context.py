@@ -13,14 +13,18 @@ if TYPE_CHECKING:
     from palermo.services import Services
 
 
-def settings_for(*, create: bool = False) -> Settings:
-    """The settings, after checking there is a store to use (unless this command may create one)."""
+def settings_for(*, create: bool = False, instead: str = "") -> Settings:
+    """The settings, after checking there is a store to use (unless this command may create one); `instead` names
+    a command's own way round it, such as `--ledger FILE`."""
     settings = Settings()
     if not create and not settings.has_store():
         where = settings.data_dir.resolve()
-        raise InvalidInput(f"no Palermo store at {where} (looked for data/palermo.db from this folder up)",
-                           hint="run the command from the folder that holds data/, set PALERMO_DATA_DIR, or create "
-                                "a store with `palermo db upgrade`")
+        looked = "PALERMO_DATA_DIR" if "data_dir" in settings.model_fields_set else \
+            "looked for data/palermo.db from this folder up"
+        raise InvalidInput(f"no Palermo store at {where} ({looked})",
+                           hint="run the command from the folder that holds data/, set PALERMO_DATA_DIR, "
+                                + (f"give {instead}, " if instead else "") + "or create a store with `palermo db "
+                                "upgrade`")
     return settings
 
 

@@ -12,7 +12,8 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from palermo.cli.console import JsonOpt, err, out
+from palermo.cli.console import JsonOpt, err, out, plain, plain_row
+from palermo.cli.context import settings_for
 from palermo.finance.desk import Desk, Format
 from palermo.settings import Settings
 
@@ -24,11 +25,15 @@ TypologiesOpt = Annotated[list[Path] | None, typer.Option(
     "--typologies", help="folder or file of extra or overriding rules (repeatable)")]
 
 
-def _desk(ledger: Path | None, typologies: list[Path] | None = None) -> Desk:
-    """The finance desk the settings name (the operator's tool: no user account needed)."""
+def _desk(ledger: Path | None, typologies: list[Path] | None = None, *, in_memory: bool = False) -> Desk:
+    """The finance desk the settings name (the operator's tool: no user account needed). Its ledger is --ledger,
+    PALERMO_LEDGER, or finance.duckdb in the deployment's data directory, which must then hold a store (the same
+    one `palermo serve` uses), so a command run in the wrong folder never starts a stray data/ folder."""
     settings = Settings()
-    return Desk(ledger or settings.ledger or settings.data_dir / "finance.duckdb",
-                list(typologies or []) + settings.typology_dirs, goaml_profile=settings.goaml_profile,
+    path = ledger or settings.ledger
+    if path is None and not in_memory:
+        path = settings_for(instead="--ledger FILE").data_dir / "finance.duckdb"
+    return Desk(path, list(typologies or []) + settings.typology_dirs, goaml_profile=settings.goaml_profile,
                 goaml_xsd=settings.goaml_xsd, watchlist=settings.watchlist)
 
 
@@ -44,10 +49,10 @@ def ingest(source: Annotated[Path, typer.Argument(help="CSV or Parquet file, FtM
     desk = _desk(ledger)
     try:
         chosen: Format = fmt  # type: ignore[assignment]  # checked just above
-        with err.status(f"checking every row of {source}, then loading it in one transaction ..."):
+        with err.status(f"checking every row of {plain(source)}, then loading it in one transaction ..."):
             reports = desk.ingest(source, chosen, mapping, currency)
         for report in reports:
-            out.print(f"loaded {report.rows:,} {report.table} from {report.source}")
+            out.print(plain(f"loaded {report.rows:,} {report.table} from {report.source}"))
     finally:
         desk.close()
 
@@ -76,7 +81,7 @@ def generate_cmd(transactions: Annotated[int, typer.Option(min=1000, help="about
 @finance_app.command()
 def rules(typologies: TypologiesOpt = None, as_json: JsonOpt = False) -> None:
     """List the red-flag rules in force, with their sources."""
-    desk = _desk(None, typologies)
+    desk = _desk(None, typologies, in_memory=True)
     try:
         pack = desk.pack()
     finally:
@@ -84,12 +89,12 @@ def rules(typologies: TypologiesOpt = None, as_json: JsonOpt = False) -> None:
     if as_json:
         sys.stdout.write(json.dumps([r.model_dump(mode="json") for r in pack.rules], indent=2) + "\n")
         return
-    table = Table(title=f"Typology pack {pack.version}")
+    table = Table(title=plain(f"Typology pack {pack.version}"))
     for col in ("rule", "weight", "what it looks for", "source"):
         table.add_column(col)
     for rule in pack.rules:
         cites = "; ".join(c.label for c in pack.citations(rule))
-        table.add_row(rule.id, f"{rule.weight:.2f}", rule.explanation, cites)
+        table.add_row(*plain_row(rule.id, f"{rule.weight:.2f}", rule.explanation, cites))
     out.print(table)
 
 
@@ -119,17 +124,17 @@ def monitor_cmd(engine: Annotated[str, typer.Option(help="duckdb (here) or spark
     counts: dict[str, int] = {}
     for alert in run.alerts:
         counts[alert.rule] = counts.get(alert.rule, 0) + 1
-    table = Table(title=f"{len(run.alerts)} alerts ({new} new) on {run.engine}")
+    table = Table(title=plain(f"{len(run.alerts)} alerts ({new} new) on {run.engine}"))
     for col in ("rule", "alerts", "seconds"):
         table.add_column(col)
     for rid, secs in run.seconds.items():
-        table.add_row(rid, str(counts.get(rid, 0)), f"{secs:.2f}")
+        table.add_row(*plain_row(rid, counts.get(rid, 0), f"{secs:.2f}"))
     out.print(table)
     top = Table(title="Highest combined scores")
     for col in ("account", "score", "rules"):
         top.add_column(col)
     for risk in run.risks[:10]:
-        top.add_row(risk.subject, f"{risk.score:.2f}", ", ".join(risk.rules))
+        top.add_row(*plain_row(risk.subject, f"{risk.score:.2f}", ", ".join(risk.rules)))
     out.print(top)
 
 
@@ -151,8 +156,8 @@ def alerts_cmd(rule: Annotated[str | None, typer.Option(help="only this rule")] 
     for col in ("id", "rule", "subject", "from", "to", "transactions"):
         table.add_column(col)
     for a in found:
-        table.add_row(a.id, a.rule, a.subject, f"{a.first_at:%Y-%m-%d}" if a.first_at else "",
-                      f"{a.last_at:%Y-%m-%d}" if a.last_at else "", str(len(a.transactions)))
+        table.add_row(*plain_row(a.id, a.rule, a.subject, f"{a.first_at:%Y-%m-%d}" if a.first_at else "",
+                                 f"{a.last_at:%Y-%m-%d}" if a.last_at else "", len(a.transactions)))
     out.print(table)
 
 
@@ -176,7 +181,7 @@ def report(alert: Annotated[list[str], typer.Argument(help="alert ids to report 
     finally:
         desk.close()
     output.write_bytes(xml)
-    out.print(f"wrote {output} ({len(xml):,} bytes), valid against the goAML schema")
+    out.print(plain(f"wrote {output} ({len(xml):,} bytes), valid against the goAML schema"))
 
 
 def _progress() -> Progress:
@@ -204,14 +209,14 @@ def screen_cmd(names: Annotated[list[str] | None, typer.Argument(help="names to 
                  "features": [f.__dict__ for f in m.features]} for m in ms]} for q, ms in results]},
             indent=2, ensure_ascii=False) + "\n")
         return
-    table = Table(title=f"{len(results)} screened against {listed.version} ({len(listed.entities):,} entities); "
-                        f"{new} new hits")
+    table = Table(title=plain(f"{len(results)} screened against {listed.version} ({len(listed.entities):,} "
+                              f"entities); {new} new hits"))
     for col in ("query", "match", "score", "why"):
         table.add_column(col)
     for query, matches in results:
         for m in matches:
             why = "; ".join(f"{f.name} {f.value:.2f}" for f in m.features)
-            table.add_row(query.name, f"{m.entity.caption} ({m.entity.id})", f"{m.score:.2f}", why)
+            table.add_row(*plain_row(query.name, f"{m.entity.caption} ({m.entity.id})", f"{m.score:.2f}", why))
     out.print(table)
 
 
@@ -228,8 +233,8 @@ def hits_cmd(pending: Annotated[bool, typer.Option(help="only hits nobody has de
     for col in ("hit", "query", "listed", "score", "decision"):
         table.add_column(col, no_wrap=col == "hit")
     for r in rows:
-        table.add_row(r["id"], r["query_name"], r["entity_caption"], f"{r['score']:.2f}",
-                      f"{r['decision']} by {r['decided_by']}" if r["decision"] else "pending")
+        table.add_row(*plain_row(r["id"], r["query_name"], r["entity_caption"], f"{r['score']:.2f}",
+                                 f"{r['decision']} by {r['decided_by']}" if r["decision"] else "pending"))
     out.print(table)
 
 
@@ -245,7 +250,7 @@ def decide_cmd(hit: Annotated[str, typer.Argument(help="hit id")],
         desk.decide(hit, decision, by=by, reason=reason)
     finally:
         desk.close()
-    out.print(f"{hit}: {decision} by {by}")
+    out.print(plain(f"{hit}: {decision} by {by}"))
 
 
 @finance_app.command("decisions")

@@ -11,7 +11,8 @@ from typing import Annotated, Literal
 import typer
 from rich.table import Table
 
-from palermo.cli.console import JsonOpt, err, out
+from palermo.cli.console import JsonOpt, err, out, plain, plain_row
+from palermo.cli.context import settings_for
 from palermo.settings import Settings
 
 stats_app = typer.Typer(help="Statistics that cannot expose a victim: k-anonymous and differentially private "
@@ -20,9 +21,14 @@ StoreOpt = Annotated[Path | None, typer.Option("--store", help="statistics store
 
 
 def _store(path: Path | None):  # type: ignore[no-untyped-def]
+    """The statistics store: --store, PALERMO_STATS_STORE, or stats.duckdb in the deployment's data directory
+    (which must then hold a store, so a command run in the wrong folder starts no stray data/ folder)."""
     from palermo.stats.store import StatsStore
 
-    return StatsStore(path or Settings().stats_store_path)
+    if path is None:
+        settings = Settings()
+        path = settings.stats_store or settings_for(instead="--store FILE").stats_store_path
+    return StatsStore(path)
 
 
 def _now() -> datetime:
@@ -38,17 +44,17 @@ def import_cmd(source: Annotated[Path, typer.Argument(help="victim-level CSV in 
     """Load victim-level records (every row checked first; one bad value and nothing is loaded)."""
     from palermo.stats.victims import parse_ctdc
 
-    with err.status(f"checking {source} ..."):
+    with err.status(f"checking {plain(source)} ..."):
         parsed = parse_ctdc(source)
     st = _store(store)
     try:
         ds = st.add_dataset(name, parsed, epsilon_budget=budget, delta_budget=delta_budget, at=_now())
     finally:
         st.close()
-    out.print(f"dataset {ds.name}: {ds.rows:,} records, variables {', '.join(ds.columns)}; privacy budget "
-              f"epsilon {ds.epsilon_budget:g}, delta {ds.delta_budget:g}; version {ds.version}")
+    out.print(plain(f"dataset {ds.name}: {ds.rows:,} records, variables {', '.join(ds.columns)}; privacy budget "
+                    f"epsilon {ds.epsilon_budget:g}, delta {ds.delta_budget:g}; version {ds.version}"))
     if parsed.ignored:
-        out.print(f"not CTDC variables, not loaded: {', '.join(parsed.ignored)}")
+        out.print(plain(f"not CTDC variables, not loaded: {', '.join(parsed.ignored)}"))
 
 
 @stats_app.command()
@@ -95,18 +101,18 @@ def release(name: Annotated[str, typer.Argument(help="dataset")],
     public = made.public()
     if output:
         output.write_text(json.dumps(public, indent=2, ensure_ascii=False) + "\n")
-    table = Table(title=f"{made.kind} release {made.id} of {name} ({made.version})")
+    table = Table(title=plain(f"{made.kind} release {made.id} of {name} ({made.version})"))
     for col in (*made.by, "count"):
-        table.add_column(col)
+        table.add_column(plain(col))
     shown = sorted(made.cells, key=lambda c: -(c.count or 0))[:40]
     for cell in shown:
-        table.add_row(*cell.key, "<" + str(made.k) if cell.count is None else f"{cell.count:,}")
+        table.add_row(*plain_row(*cell.key, "<" + str(made.k) if cell.count is None else f"{cell.count:,}"))
     out.print(table)
     for note in made.notes:
-        out.print(f"- {note}")
+        out.print(f"- {plain(note)}")
     out.print(f"ledger: epsilon {spent[0]:g} of {budget.epsilon_budget:g} spent, delta {spent[1]:g} of "
               f"{budget.delta_budget:g}")
-    err.print(f"[dim]for the data owner only (do not publish): {json.dumps(made.utility)}[/]")
+    err.print(f"[dim]for the data owner only (do not publish): {plain(json.dumps(made.utility))}[/]")
 
 
 @stats_app.command()
@@ -123,13 +129,13 @@ def ledger(name: Annotated[str, typer.Argument(help="dataset")], store: StoreOpt
     if as_json:
         sys.stdout.write(json.dumps([e.__dict__ for e in entries], indent=2, default=str) + "\n")
         return
-    table = Table(title=f"{name}: epsilon {spent[0]:g} of {ds.epsilon_budget:g}, delta {spent[1]:g} of "
-                        f"{ds.delta_budget:g} spent")
+    table = Table(title=plain(f"{name}: epsilon {spent[0]:g} of {ds.epsilon_budget:g}, delta {spent[1]:g} of "
+                              f"{ds.delta_budget:g} spent"))
     for col in ("release", "when", "by", "kind", "query", "epsilon", "delta"):
         table.add_column(col)
     for e in entries:
-        table.add_row(e.id, f"{e.released_at:%Y-%m-%d %H:%M}", e.released_by, e.kind, json.dumps(e.query),
-                      f"{e.epsilon:g}", f"{e.delta:g}")
+        table.add_row(*plain_row(e.id, f"{e.released_at:%Y-%m-%d %H:%M}", e.released_by, e.kind, json.dumps(e.query),
+                                 f"{e.epsilon:g}", f"{e.delta:g}"))
     out.print(table)
 
 
@@ -145,8 +151,8 @@ def datasets(store: StoreOpt = None) -> None:
     for col in ("name", "records", "version", "epsilon spent / budget", "delta spent / budget"):
         table.add_column(col)
     for d, (eps, delta) in rows:
-        table.add_row(d.name, f"{d.rows:,}", d.version, f"{eps:g} / {d.epsilon_budget:g}",
-                      f"{delta:g} / {d.delta_budget:g}")
+        table.add_row(*plain_row(d.name, f"{d.rows:,}", d.version, f"{eps:g} / {d.epsilon_budget:g}",
+                                 f"{delta:g} / {d.delta_budget:g}"))
     out.print(table)
 
 
@@ -166,10 +172,10 @@ def estimate(source: Annotated[Path, typer.Argument(help="CSV of list columns (0
         data = {k: v for k, v in result.__dict__.items() if k != "bootstrap_totals"}
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
-    out.print(f"lists: {', '.join(result.lists)}; known to at least one list: {result.observed:,}")
+    out.print(plain(f"lists: {', '.join(result.lists)}; known to at least one list: {result.observed:,}"))
     out.print(f"[bold]estimated total: {result.total:,.0f}[/] (95% interval {result.low:,.0f} to "
               f"{result.high:,.0f}; {result.interval}); unseen: {result.unseen:,.0f}")
-    out.print(f"model: main effects + {', '.join(result.interactions) or 'no interactions'}; {result.method}")
+    out.print(plain(f"model: main effects + {', '.join(result.interactions) or 'no interactions'}; {result.method}"))
 
 
 @stats_app.command("scorecard")
@@ -186,12 +192,12 @@ def scorecard_cmd(code: Annotated[str, typer.Argument(help="ISO 3166 alpha-2 cod
     if as_json:
         sys.stdout.write(json.dumps(card.as_dict(), indent=2, default=str) + "\n")
         return
-    table = Table(title=f"{card.name} ({card.code})")
+    table = Table(title=plain(f"{card.name} ({card.code})"))
     for col in ("measure", "value", "source", "version", "where"):
         table.add_column(col)
     for i in card.items:
-        table.add_row(i.measure, i.value + ("" if i.verified else " [partly unverified]"), i.source, i.version,
-                      i.detail)
+        table.add_row(*plain_row(i.measure, i.value + ("" if i.verified else " [partly unverified]"), i.source,
+                                 i.version, i.detail))
     out.print(table)
 
 
@@ -215,7 +221,7 @@ def report_cmd(code: Annotated[str, typer.Argument(help="ISO 3166 alpha-2 code")
                                                                   ("Sources", f"<ul>{cited}</ul>")],
                        country_figures(card.code))
     output.write_text(html, encoding="utf-8")
-    out.print(f"wrote {output} ({len(html):,} bytes)")
+    out.print(plain(f"wrote {output} ({len(html):,} bytes)"))
 
 
 @stats_app.command("flows")
@@ -243,4 +249,4 @@ def flows_cmd(name: Annotated[str, typer.Argument(help="dataset with citizenship
                                                                           f"{'; '.join(made.notes)}</p>")],
                        {"flows": figure} if figure else {})
     output.write_text(html, encoding="utf-8")
-    out.print(f"wrote {output}: {made.kind} release {made.id}")
+    out.print(plain(f"wrote {output}: {made.kind} release {made.id}"))
