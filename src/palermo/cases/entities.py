@@ -129,10 +129,7 @@ class Entities:
                 "offset": offset}).all()
             more = len(rows) > limit
             rows = rows[:limit]
-            if rows and not filtered:
-                total = int(rows[0].total)
-            else:
-                total = self._count(unit, case, schema, role, country)
+            total = int(rows[0].total) if rows and not filtered else self._count(unit, case, schema, role, country)
             return EntityPage(items=self.records.entities(unit.conn, case, rows), total=total, limit=limit,
                               offset=offset, next=make_cursor(rows[-1].caption, rows[-1].id) if more else None)
 

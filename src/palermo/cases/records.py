@@ -15,8 +15,8 @@ from palermo import ftm
 from palermo.cases import tables as t
 from palermo.cases.accounts import now
 from palermo.cases.gate import CaseGate, Opened
-from palermo.cases.sqltime import iso_utc
 from palermo.cases.policy import Actor
+from palermo.cases.sqltime import iso_utc
 from palermo.cases.store import Unit
 from palermo.errors import InvalidInput
 from palermo.model import CASE_ROLES, CaseRole, Entity

@@ -10,7 +10,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 
-class iso_utc(FunctionElement[str]):  # noqa: N801 - named like the SQL functions it stands for
+class iso_utc(FunctionElement[str]):
     """`iso_utc(column)`: the time as 'YYYY-MM-DDTHH:MM:SS+00:00'."""
 
     type = String()

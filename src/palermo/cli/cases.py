@@ -40,7 +40,7 @@ def agencies_add(agency_id: str, name: Annotated[str, typer.Option(help="full na
                  kind: Annotated[str, typer.Option(help=", ".join(AGENCY_KINDS))]) -> None:
     """Register an agency."""
     services().accounts.add_agency(agency_id, name, state, kind)
-    out.print(f"agency {agency_id} added")
+    out.print(f"agency {plain(agency_id)} added")
 
 
 @agencies_app.command("list")
@@ -64,7 +64,7 @@ def users_add(username: str, agency: Annotated[str, typer.Option(help="agency id
     """Create a user; the generated password is printed once (operator bootstrap, no login needed)."""
     role_list = [r for r in roles.split(",") if r.strip()] + (["admin"] if admin else [])
     user, password = services().accounts.add_user(username, agency, role_list, display_name=name)
-    out.print(f"user {user.username} ({', '.join(user.roles)}) in {user.agency_id}")
+    out.print(f"user {plain(user.username)} ({plain(', '.join(user.roles))}) in {plain(user.agency_id)}")
     out.print(f"password (shown once): [bold]{plain(password)}[/]")
 
 
@@ -87,7 +87,7 @@ def users_list(agency: Annotated[str | None, typer.Option(help="only this agency
 def users_disable(username: str) -> None:
     """Disable an account: its sessions end and its tokens are revoked."""
     services().accounts.set_active(username, False)
-    out.print(f"user {username} disabled")
+    out.print(f"user {plain(username)} disabled")
 
 
 @users_app.command("token")
