@@ -44,20 +44,27 @@ class Records:
         return {"caption": keyring.pseudonym(key, entity.id or ""), "properties": {}, "countries": "",
                 "sealed": keyring.seal(key, f"{case.id}/{entity.id}", properties)}
 
-    def insert(self, unit: Unit, case: Opened, entities: Sequence[EntityProxy | ftm.Checked], source: str, *,
-               sealed: bool) -> None:
+    def insert(self, unit: Unit, case: Opened, entities: Sequence[EntityProxy | ftm.Checked | ftm.Summary],
+               source: str, *, sealed: bool) -> None:
         """Insert new entities with their search documents, and count them in the case's tally."""
         stamp, actor = now(), unit.actor
+        common = {"source": source[:300], "version": 1, "created_by": actor.user_id, "created_at": stamp,
+                  "updated_by": actor.user_id, "updated_at": stamp}
         rows, docs = [], []
         tally: dict[str, int] = {}
         for entity in entities:
-            values = self.values(unit, case, entity, sealed=sealed)
-            schema = entity.schema.name
-            rows.append({"case_id": case.id, "id": entity.id, "schema": schema, **values,
-                         "source": source[:300], "version": 1, "created_by": actor.user_id, "created_at": stamp,
-                         "updated_by": actor.user_id, "updated_at": stamp})
-            docs.append({"case_id": case.id, "kind": "entity", "ref": entity.id,
-                         "body": values["caption"] if sealed else ftm.search_text(entity)})
+            if sealed:
+                whole = ftm.Checked.unpack(entity) if isinstance(entity, ftm.Summary) else entity
+                values = self.values(unit, case, whole, sealed=True)
+                entity_id, schema, body = whole.id or "", whole.schema.name, values["caption"]
+            else:
+                summary = entity if isinstance(entity, ftm.Summary) else ftm.summarise(entity)
+                # properties as JSON already: the store writes them as they are
+                values = {"caption": summary.caption[:500], "properties": summary.properties,
+                          "countries": summary.countries, "sealed": None}
+                entity_id, schema, body = summary.id, summary.schema, summary.text
+            rows.append({"case_id": case.id, "id": entity_id, "schema": schema, **values, **common})
+            docs.append({"case_id": case.id, "kind": "entity", "ref": entity_id, "body": body})
             tally[schema] = tally.get(schema, 0) + 1
         store = self.gate.store
         store.bulk_insert(unit.conn, t.entity, rows)

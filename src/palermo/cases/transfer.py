@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from followthemoney.proxy import EntityProxy
 from sqlalchemy import select
 
 from palermo import ftm
@@ -37,37 +36,40 @@ class Transfer:
         is written), fragments with one ID are merged, entities already in the case are merged into."""
         with self.gate.case(caller, ref, Action.entity_write):
             pass  # refuse before reading a large file
-        merged: dict[str, EntityProxy] = {}
+        merged: dict[str, ftm.Summary] = {}  # held as summaries: no garbage-collector passes over them
         read = 0
-        for _, proxy in ftm.parse_lines(lines, source):
+        for _, entity in ftm.check_lines(lines, source):
             read += 1
             if progress and read % BATCH == 0:
                 progress("validated", BATCH)
-            known = merged.get(proxy.id or "")
+            known = merged.get(entity.id)
             if known is None:
-                merged[proxy.id or ""] = proxy
-            elif known.schema != proxy.schema:
-                raise InvalidInput(f"{source}: entity {proxy.id!r} appears as {known.schema.name} and "
-                                   f"{proxy.schema.name}")
+                merged[entity.id] = ftm.summarise(entity)
+            elif known.schema != entity.schema.name:
+                raise InvalidInput(f"{source}: entity {entity.id!r} appears as {known.schema} and "
+                                   f"{entity.schema.name}")
             else:
-                known.merge(proxy)
+                merged[entity.id] = ftm.summarise(ftm.Checked.unpack(known).merge(entity))
         if progress:
             progress("validated", read % BATCH)
         with self.gate.case(caller, ref, Action.entity_write) as (unit, case):
-            existing = self.records.existing(unit.conn, case, list(merged))
-            fresh = [p for i, p in merged.items() if i not in existing]
+            held = unit.conn.execute(select(t.entity.c.id).where(t.entity.c.case_id == case.id).limit(1)).first()
+            # A case that holds no entity yet has none to merge into: no need to look each ID up.
+            existing = self.records.existing(unit.conn, case, list(merged)) if held else {}
+            fresh = [e for i, e in merged.items() if i not in existing]
             for start in range(0, len(fresh), BATCH):
                 batch = fresh[start:start + BATCH]
                 self.records.insert(unit, case, batch, source, sealed=False)
                 if progress:
                     progress("written", len(batch))
             for entity_id, schema_name in existing.items():
-                proxy = merged[entity_id]
-                if proxy.schema.name != schema_name:
+                summary = merged[entity_id]
+                if summary.schema != schema_name:
                     raise InvalidInput(f"{source}: entity {entity_id!r} is a {schema_name} in the case, "
-                                       f"not a {proxy.schema.name}")
+                                       f"not a {summary.schema}")
                 stored = self.gate.require_entity(unit, case, entity_id)
-                both = ftm.to_proxy(schema_name, entity_id, ftm.merge(stored.properties, proxy.to_dict()["properties"]))
+                incoming = ftm.Checked.unpack(summary).properties
+                both = ftm.to_proxy(schema_name, entity_id, ftm.merge(stored.properties, incoming))
                 self.records.rewrite(unit, case, stored, both)
                 if progress:
                     progress("written", 1)
