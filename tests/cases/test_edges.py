@@ -3,6 +3,8 @@ throttled (401, then 429), the OpenAPI description of every request body, and th
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,7 +68,7 @@ def test_wrong_passwords_are_recorded_then_throttled(client: tuple[TestClient, C
     assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
     assert "too many failed logins for this account" in locked.json()["detail"]
     page = c.post("/login", data={"username": "inv", "password": "correct horse battery"})
-    assert page.status_code == 429 and "Too many failed logins" in page.text
+    assert page.status_code == 429 and "Too many failed logins" in page.text and 'value="inv"' in page.text
     assert c.post("/api/auth/token", json={"username": "aud", "password": "correct horse battery"}).status_code == 200
     trail = c.get("/api/audit", params={"action": "login_failed"}, headers=token(c, "aud")).json()["items"]
     assert len(trail) == FAILURES_PER_USER and {r["username"] for r in trail} == {"inv"}
@@ -119,3 +121,21 @@ def test_api_docs_load_their_assets_from_this_server(tmp_path: Path) -> None:
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"):
         got = c.get(f"/api/docs-assets/{asset}")
         assert got.status_code == 200 and len(got.content) > 100_000, asset
+
+
+def test_audit_page_walks_back_a_page_at_a_time(client: tuple[TestClient, CaseStore]) -> None:
+    c, cs = client
+    from palermo.model import CaseDraft
+
+    inv = cs.accounts.actor("inv")
+    cs.cases.create(inv, CaseDraft(reference="GB-1", title="one"))
+    for n in range(230):
+        cs.notes.add(inv, "GB-1", f"note {n}")
+    c.post("/login", data={"username": "aud", "password": "correct horse battery"})
+    first = c.get("/audit", params={"action": "note_add"}).text
+    older = re.search(r'id="older" href="([^"]+)"', first)
+    assert older and first.count("<tr") == 1 + 200
+    second = c.get(html.unescape(older.group(1))).text
+    assert second.count("<tr") == 1 + 30 and 'id="older"' not in second and "Newest records" in second
+    ids = [int(i) for page in (first, second) for i in re.findall(r'<td class="num small">(\d+)</td>', page)]
+    assert ids == sorted(ids, reverse=True) and len(set(ids)) == 230

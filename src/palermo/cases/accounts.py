@@ -214,9 +214,10 @@ class Accounts:
         for (count, first), limit, what in ((by_user, FAILURES_PER_USER, "this account"),
                                             (by_address, FAILURES_PER_ADDRESS, "your network address")):
             if count >= limit:
-                wait = int((aware(first) + THROTTLE_WINDOW - now()).total_seconds()) + 1
-                raise TooManyAttempts(f"too many failed logins for {what}; try again in {max(wait, 1) // 60 + 1} "
-                                      "minutes", retry_after=max(wait, 1),
+                wait = max(1, int((aware(first) + THROTTLE_WINDOW - now()).total_seconds()) + 1)
+                minutes = -(-wait // 60)
+                raise TooManyAttempts(f"too many failed logins for {what}; try again in {minutes} "
+                                      f"minute{'s' if minutes > 1 else ''}", retry_after=wait,
                                       hint="an administrator can reset a forgotten password")
 
     def issue_token(self, actor: Actor, label: str, days: int = 30) -> str:

@@ -20,6 +20,7 @@ from palermo.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(viewer)])
 PAGE = 50
+AUDIT_PAGE = 200
 KINDS: dict[str, tuple[str, str, dict[str, list[str]]]] = {
     "Person": ("Person", "name", {}),
     "Organization": ("Organization", "name", {}),
@@ -70,7 +71,8 @@ def login(request: Request, svc: Svc, address: Address, username: str = Form(...
     try:
         actor = svc.accounts.login(username, password, address)
     except (NotAuthenticated, TooManyAttempts) as exc:
-        return render(request, "login.html", status=exc.status, next=_safe_next(next), failed=exc.message)
+        return render(request, "login.html", status=exc.status, next=_safe_next(next), failed=exc.message,
+                      username=username)
     settings = request.app.state.settings
     session_id, _ = svc.accounts.open_session(actor, settings.session_hours)
     response = _back(_safe_next(next))
@@ -251,7 +253,11 @@ def search_page(request: Request, session: SignedIn, svc: Svc, q: str = "", sche
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_page(request: Request, session: SignedIn, svc: Svc, case: str = "", action: str = "") -> HTMLResponse:
-    """The audit trail (auditors)."""
-    records = svc.audit.read(session.actor, case=case or None, action=action or None, limit=500)
-    return render(request, "audit.html", records=records, case=case, action=action)
+def audit_page(request: Request, session: SignedIn, svc: Svc, case: str = "", action: str = "",
+               before: int | None = None) -> HTMLResponse:
+    """The audit trail (auditors), newest first, a page at a time."""
+    records = svc.audit.read(session.actor, case=case or None, action=action or None, limit=AUDIT_PAGE,
+                             before=before)
+    older = records[-1]["id"] if len(records) == AUDIT_PAGE else None
+    return render(request, "audit.html", records=records, case=case, action=action, older=older,
+                  newest=before is None)
