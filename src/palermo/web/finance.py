@@ -26,7 +26,8 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(viewer)])
 
 def flow_graph(detail: AlertDetail, size: int = 420) -> dict[str, object]:
     """Positions for a small money-flow drawing: the accounts on a circle, the subject first, arrows for flows."""
-    names = sorted({a for f in detail.flows for a in f[:2]} | set(detail.alert.accounts),
+    # Cash has no account on one side (the ledger calls that side "cash"): it is listed, not drawn.
+    names = sorted(({a for f in detail.flows for a in f[:2]} | set(detail.alert.accounts)) - {"cash"},
                    key=lambda a: (a != detail.alert.subject, a))[:24]
     centre, radius = size / 2, size / 2 - 60
     pos = {}
