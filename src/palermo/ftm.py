@@ -177,7 +177,7 @@ def check(data: Any, cleaner: Cleaner | None = None) -> Checked:
         if prop.stub and prop.reverse is not None:  # as FtM's add() refuses it
             raise InvalidInput(f"properties.{name}: {schema.name} has no property {name!r} of its own; give "
                                f"{prop.reverse.schema.name}.{prop.reverse.name} on the other entity instead")
-        memo = cleaner.rule(prop)[0]
+        memo = (cleaner.rules.get(prop) or cleaner.rule(prop))[0]
         total = prop.type.total_size
         bucket: list[str] = []
         for value in values if isinstance(values, list) else [values]:
@@ -219,7 +219,7 @@ def json_lines(lines: Iterable[str], source: str, *, fast: bool = False) -> Iter
     file and line. ``fast`` reads with orjson, which reads integers past 64 bits as floats: only for readers that
     refuse numbers anyway. What orjson refuses (NaN, lone surrogates) is read, or refused, by Python's reader."""
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
+        if not line or line.isspace():
             continue
         try:
             data = orjson.loads(line) if fast else json.loads(line)
@@ -324,18 +324,18 @@ def _roles(schema: str) -> dict[str, tuple[bool, int | None]]:
     return roles
 
 
-def _spread(entity: EntityProxy | Checked) -> tuple[set[str], list[list[str]]]:
-    """An entity's country codes, and its searched values by kind."""
+def _spread(entity: EntityProxy | Checked) -> tuple[set[str], dict[int, list[str]]]:
+    """An entity's country codes, and its searched values by the rank of their kind."""
     roles = _roles(entity.schema.name)
     found: set[str] = set()
-    kinds: list[list[str]] = [[] for _ in SEARCHED]
+    kinds: dict[int, list[str]] = {}
     for name, values in entity.properties.items():
         role = roles.get(name)
         if role is not None:
             if role[0]:
                 found.update(values)
             elif role[1] is not None:
-                kinds[role[1]].extend(values)
+                kinds.setdefault(role[1], []).extend(values)
     return found, kinds
 
 
@@ -343,8 +343,11 @@ def _countries(found: set[str]) -> str:
     return " ".join(sorted(found))[:200]
 
 
-def _search_text(shown: str, kinds: list[list[str]]) -> str:
-    return " ".join([shown, *(v for values in kinds for v in dict.fromkeys(values))])
+def _search_text(shown: str, kinds: dict[int, list[str]]) -> str:
+    words = [shown]
+    for rank in sorted(kinds):
+        words.extend(dict.fromkeys(kinds[rank]))
+    return " ".join(words)
 
 
 def countries(entity: EntityProxy | Checked) -> str:
