@@ -114,14 +114,14 @@ class Cleaner:
 
     def __init__(self) -> None:
         self.memo: dict[tuple[PropertyType, str | None], dict[str, str | None]] = {}
-        self.rules: dict[Property, tuple[dict[str, str | None], Callable[[str], bool] | None]] = {}
+        self.rules: dict[str, tuple[dict[str, str | None], Callable[[str], bool] | None]] = {}  # by qname
 
     def rule(self, prop: Property) -> tuple[dict[str, str | None], Callable[[str], bool] | None]:
         """For a property: its values cleaned so far, and how to tell a value FtM keeps as it is."""
-        rule = self.rules.get(prop)
+        rule = self.rules.get(prop.qname)
         if rule is None:
             as_is = AS_IS.get(prop.type.name) if prop.format is None else None
-            rule = self.rules[prop] = (self.memo.setdefault((prop.type, prop.format), {}), as_is)
+            rule = self.rules[prop.qname] = (self.memo.setdefault((prop.type, prop.format), {}), as_is)
         return rule
 
     def clean(self, prop: Property, value: str) -> str | None:
@@ -168,25 +168,26 @@ def check(data: Any, cleaner: Cleaner | None = None) -> Checked:
     if not isinstance(props, dict):
         raise InvalidInput("properties: must be an object of property name -> list of values")
     cleaner = cleaner or Cleaner()
+    rules, known = cleaner.rules, schema.properties
     out: dict[str, list[str]] = {}
     size = 0  # FtM's running size of all values, which caps the total of the long text types
     for name, values in props.items():
-        prop = schema.properties.get(name)
+        prop = known.get(name)
         if prop is None:
             raise InvalidInput(f"properties.{name}: {schema.name} has no property {name!r}")
         if prop.stub and prop.reverse is not None:  # as FtM's add() refuses it
             raise InvalidInput(f"properties.{name}: {schema.name} has no property {name!r} of its own; give "
                                f"{prop.reverse.schema.name}.{prop.reverse.name} on the other entity instead")
-        memo = (cleaner.rules.get(prop) or cleaner.rule(prop))[0]
-        total = prop.type.total_size
+        memo = (rules.get(prop.qname) or cleaner.rule(prop))[0]
+        total, reference = prop.type.total_size, prop.type is registry.entity
         bucket: list[str] = []
         for value in values if isinstance(values, list) else [values]:
             if not isinstance(value, str):
                 raise InvalidInput(f"properties.{name}: values must be strings, got {json_kind(value)}")
-            cleaned = memo[value] if value in memo else cleaner.clean(prop, value)
+            cleaned = memo.get(value) or cleaner.clean(prop, value)
             if cleaned is None:
                 raise InvalidInput(f"properties.{name}: {value!r} is not a valid {prop.type.name}")
-            if cleaned == entity_id and prop.type is registry.entity:  # FtM refuses a self-relationship
+            if reference and cleaned == entity_id:  # FtM refuses a self-relationship
                 raise InvalidInput(f"properties.{name}: an entity cannot refer to itself ({value!r})")
             if total is not None and size + len(cleaned) > total:
                 continue  # FtM drops it, as its add() would
@@ -313,14 +314,20 @@ SEARCHED = (registry.name, registry.identifier, registry.phone, registry.email, 
 """The kinds of value full-text search finds an entity by."""
 
 
+COUNTRY = -1
+
+
 @cache
-def _roles(schema: str) -> dict[str, tuple[bool, int | None]]:
-    """Of a schema's properties: whether each holds countries, and the rank of its kind in `SEARCHED`."""
-    roles: dict[str, tuple[bool, int | None]] = {}
+def _roles(schema: str) -> dict[str, int]:
+    """Of a schema's properties: those holding countries (`COUNTRY`), and the searched ones with the rank of their
+    kind in `SEARCHED`."""
+    roles: dict[str, int] = {}
     for prop in model.schemata[schema].properties.values():
-        rank = next((i for i, kind in enumerate(SEARCHED) if prop.type is kind), None)
-        if prop.type is registry.country or rank is not None:
-            roles[prop.name] = (prop.type is registry.country, rank)
+        if prop.type is registry.country:
+            roles[prop.name] = COUNTRY
+        for rank, kind in enumerate(SEARCHED):
+            if prop.type is kind:
+                roles[prop.name] = rank
     return roles
 
 
@@ -331,11 +338,10 @@ def _spread(entity: EntityProxy | Checked) -> tuple[set[str], dict[int, list[str
     kinds: dict[int, list[str]] = {}
     for name, values in entity.properties.items():
         role = roles.get(name)
-        if role is not None:
-            if role[0]:
-                found.update(values)
-            elif role[1] is not None:
-                kinds.setdefault(role[1], []).extend(values)
+        if role == COUNTRY:
+            found.update(values)
+        elif role is not None:
+            kinds.setdefault(role, []).extend(values)
     return found, kinds
 
 

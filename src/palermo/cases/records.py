@@ -47,9 +47,7 @@ class Records:
     def insert(self, unit: Unit, case: Opened, entities: Sequence[EntityProxy | ftm.Checked | ftm.Summary],
                source: str, *, sealed: bool) -> None:
         """Insert new entities with their search documents, and count them in the case's tally."""
-        stamp, actor = now(), unit.actor
-        common = {"source": source[:300], "version": 1, "created_by": actor.user_id, "created_at": stamp,
-                  "updated_by": actor.user_id, "updated_at": stamp}
+        stamp, user, case_id, source = now(), unit.actor.user_id, case.id, source[:300]
         rows, docs = [], []
         tally: dict[str, int] = {}
         for entity in entities:
@@ -63,8 +61,10 @@ class Records:
                 values = {"caption": summary.caption[:500], "properties": summary.properties,
                           "countries": summary.countries, "sealed": None}
                 entity_id, schema, body = summary.id, summary.schema, summary.text
-            rows.append({"case_id": case.id, "id": entity_id, "schema": schema, **values, **common})
-            docs.append({"case_id": case.id, "kind": "entity", "ref": entity_id, "body": body})
+            rows.append({"case_id": case_id, "id": entity_id, "schema": schema, **values, "source": source,
+                         "version": 1, "created_by": user, "created_at": stamp, "updated_by": user,
+                         "updated_at": stamp})
+            docs.append({"case_id": case_id, "kind": "entity", "ref": entity_id, "body": body})
             tally[schema] = tally.get(schema, 0) + 1
         store = self.gate.store
         store.bulk_insert(unit.conn, t.entity, rows)
