@@ -31,6 +31,10 @@ class SparkEngine:
                    .config("spark.ui.showConsoleProgress", "false")
                    .config("spark.sql.shuffle.partitions", "8")
                    .config("spark.sql.ansi.enabled", "false"))
+        if master.startswith("local"):
+            # Local mode listens on loopback only (otherwise the driver binds the machine's other interfaces).
+            builder = (builder.config("spark.driver.host", "127.0.0.1")
+                       .config("spark.driver.bindAddress", "127.0.0.1"))
         for key, value in (config or {}).items():
             builder = builder.config(key, value)
         self.session = builder.getOrCreate()
