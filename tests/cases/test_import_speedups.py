@@ -104,7 +104,7 @@ SHARED = ftm.Cleaner()
 """One cleaner across examples, as across the lines of a file: what it remembers must never change an answer."""
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(entities())
 def test_check_accepts_refuses_and_cleans_as_ftm_does(data: dict[str, Any]) -> None:
     expected = outcome(lambda: plain_ftm(data))
