@@ -1,5 +1,5 @@
-"""Per-schema entity counts per case (a page's total is read, not counted), login attempts (throttling), and a
-row estimate for the visible-cases function of row-level security.
+"""Per-schema entity counts per case (a page's total is read, not counted), login attempts (throttling), and the
+row-level security functions in PL/pgSQL (plans kept per connection) with a realistic row estimate.
 
 Revision ID: 0002
 Revises: 0001
@@ -48,9 +48,31 @@ def upgrade() -> None:
                        "USING (case_id IN (SELECT palermo_visible_cases()))")
         op.execute("CREATE POLICY case_tally_insert ON case_tally FOR INSERT "
                    "WITH CHECK (palermo_case_visible(case_id))")
-        # A user sees a handful of cases; with the default estimate of 1,000 visible cases the planner preferred
-        # reading a whole case and sorting it to walking the caption index for one page (docs/performance.md).
-        op.execute("ALTER FUNCTION palermo_visible_cases() ROWS 10")
+        # The same rules as in 0001, in PL/pgSQL: a SQL-language function's query is planned again in every
+        # statement that uses it (row-level security calls it once per protected table), PL/pgSQL keeps its plan
+        # for the connection. ROWS 10: a user sees a handful of cases; with the default estimate of 1,000 the
+        # planner preferred reading a whole case and sorting it to walking the caption index for one page.
+        op.execute("""
+            CREATE OR REPLACE FUNCTION palermo_visible_cases() RETURNS SETOF text LANGUAGE plpgsql STABLE
+            SECURITY DEFINER SET search_path FROM CURRENT ROWS 10 AS $$
+            BEGIN
+              RETURN QUERY
+                SELECT id::text FROM case_file WHERE owner_agency_id = current_setting('palermo.agency', true)
+                UNION
+                SELECT case_id::text FROM case_member
+                 WHERE agency_id = current_setting('palermo.agency', true)
+                    OR user_id = current_setting('palermo.user', true);
+            END $$""")
+        op.execute("""
+            CREATE OR REPLACE FUNCTION palermo_case_visible(cid text) RETURNS boolean LANGUAGE plpgsql STABLE
+            SECURITY DEFINER SET search_path FROM CURRENT AS $$
+            BEGIN
+              RETURN EXISTS (SELECT 1 FROM case_file
+                              WHERE id = cid AND owner_agency_id = current_setting('palermo.agency', true))
+                  OR EXISTS (SELECT 1 FROM case_member
+                              WHERE case_id = cid AND (agency_id = current_setting('palermo.agency', true)
+                                                       OR user_id = current_setting('palermo.user', true)));
+            END $$""")
 
 
 def _schema() -> str:
@@ -60,3 +82,22 @@ def _schema() -> str:
 def downgrade() -> None:
     op.drop_table("login_attempt")
     op.drop_table("case_tally")
+    if op.get_bind().dialect.name == "postgresql":  # back to 0001's SQL-language functions
+        op.execute("""
+            CREATE OR REPLACE FUNCTION palermo_visible_cases() RETURNS SETOF text LANGUAGE sql STABLE
+            SECURITY DEFINER SET search_path FROM CURRENT ROWS 1000 AS $$
+                SELECT id FROM case_file WHERE owner_agency_id = current_setting('palermo.agency', true)
+                UNION
+                SELECT case_id FROM case_member
+                 WHERE agency_id = current_setting('palermo.agency', true)
+                    OR user_id = current_setting('palermo.user', true)
+            $$""")
+        op.execute("""
+            CREATE OR REPLACE FUNCTION palermo_case_visible(cid text) RETURNS boolean LANGUAGE sql STABLE
+            SECURITY DEFINER SET search_path FROM CURRENT AS $$
+              SELECT EXISTS (SELECT 1 FROM case_file
+                              WHERE id = cid AND owner_agency_id = current_setting('palermo.agency', true))
+                  OR EXISTS (SELECT 1 FROM case_member
+                              WHERE case_id = cid AND (agency_id = current_setting('palermo.agency', true)
+                                                       OR user_id = current_setting('palermo.user', true)))
+            $$""")
