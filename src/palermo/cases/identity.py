@@ -58,17 +58,21 @@ def resolve(conn: Connection, bearer: Bearer, rls_role: str | None) -> tuple[Act
     return actor_of(row._mapping), row.csrf
 
 
+WHO = (t.user.c.id, t.user.c.username, t.user.c.display_name, t.user.c.agency_id, t.user.c.roles, t.user.c.active)
+"""What a credential check reads of its user (never the password hash)."""
+
+
 @functools.cache
 def _lookup(kind: str, rls_role: str | None) -> Select[Any]:
     # Built once per kind and database flavour, with a bound digest: this runs on every request.
     settings = rls_settings(t.user.c.agency_id, t.user.c.id, rls_role or None) if rls_role is not None else []
     if kind == "token":
         cred = t.api_token
-        return (select(t.user, cred.c.expires_at, cred.c.revoked_at, literal("").label("csrf"), *settings)
+        return (select(*WHO, cred.c.expires_at, cred.c.revoked_at, literal("").label("csrf"), *settings)
                 .select_from(cred.join(t.user, t.user.c.id == cred.c.user_id))
                 .where(cred.c.token_hash == bindparam("digest")))
     cred = t.web_session
-    return (select(t.user, cred.c.expires_at, null().label("revoked_at"), cred.c.csrf, *settings)
+    return (select(*WHO, cred.c.expires_at, null().label("revoked_at"), cred.c.csrf, *settings)
             .select_from(cred.join(t.user, t.user.c.id == cred.c.user_id))
             .where(cred.c.id_hash == bindparam("digest")))
 
