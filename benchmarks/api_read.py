@@ -3,8 +3,9 @@ next to a bare FastAPI endpoint serving a page of the same size, in the same run
 
     .venv/bin/python benchmarks/api_read.py [--entities 10000] [--seconds 15] [--workers 1 2] [--postgres URL]
 
-Load generator: wrk (Debian package `wrk`), 2 threads, 50 connections, on loopback. Palermo and the bare page
-run with the same number of uvicorn workers in each comparison. Deep pages are read two ways: `offset=5000`, and
+Load generator: wrk (Debian package `wrk`), 2 threads, 50 connections, on loopback, after a 3 s warm-up. Palermo
+and the bare page run with the same number of worker processes, started the same way (`palermo.cli.server`:
+one SO_REUSEPORT socket per process). Deep pages are read two ways: `offset=5000`, and
 the keyset cursor a client following `next` would send for the same rows. Writes benchmarks/results/api_read.json.
 """
 
@@ -45,26 +46,32 @@ def free_port() -> int:
 
 
 def serve(app: str, env: dict[str, str], workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    """Start a server the way `palermo serve --workers N` does (one SO_REUSEPORT socket per process), for Palermo
+    and the bare page alike."""
     port = free_port()
-    factory = ["--factory"] if app.endswith("create_app") else []
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", app, *factory, "--host", "127.0.0.1", "--port",
-                             str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
-                            env={**os.environ, **env}, cwd=HERE)
+    code = (f"from palermo.cli.server import serve; serve({app!r}, host='127.0.0.1', port={port}, "
+            f"workers={workers}, factory={app.endswith('create_app')})")
+    proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, **env}, cwd=HERE)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
             httpx.get(base + "/docs", timeout=1)
-            return proc, base
+            break
         except httpx.HTTPError:
             time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(f"{app} did not start")
+    else:
+        proc.kill()
+        raise RuntimeError(f"{app} did not start")
+    time.sleep(1)  # every worker up, not only the first to answer
+    return proc, base
 
 
 def load(url: str, token: str, seconds: int) -> dict[str, float]:
-    """Run wrk against one URL; requests/s and latency percentiles in ms."""
+    """Run wrk against one URL (after a 3 s warm-up run that is not counted); requests/s and latency in ms."""
     if shutil.which("wrk") is None:
         raise SystemExit("install Debian's wrk: apt-get install wrk")
+    subprocess.run(["wrk", "-t2", "-c50", "-d3s", "-H", f"Authorization: Bearer {token}", url], capture_output=True,
+                   check=True)
     out = subprocess.run(["wrk", "-t2", "-c50", f"-d{seconds}s", "--timeout", "10s", "--latency", "-H", f"Authorization: Bearer {token}",
                           url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]

@@ -30,6 +30,10 @@ from palermo.model import (
 )
 
 router = APIRouter(prefix="/api", tags=["cases"])
+# Bounded reads (one record, or one page of at most 500 rows) are `async def`: they run on the event loop, because
+# handing them to a worker thread cost more than the read itself (the threads contend for the interpreter lock;
+# measured in docs/performance.md). Writes, imports, exports, search and the audit trail can take long or wait for
+# a lock, and stay plain `def`, which FastAPI runs in its thread pool.
 NDJSON = ("application/x-ndjson", "application/jsonl", "application/json-lines", "text/plain")
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="rows to skip; deeper pages follow `next`")]
@@ -101,7 +105,7 @@ def json_of(model: BaseModel) -> Response:
 
 
 @router.get("/cases")
-def list_cases(caller: ApiCaller, svc: Svc, status: Literal["open", "suspended", "closed"] | None = None,
+async def list_cases(caller: ApiCaller, svc: Svc, status: Literal["open", "suspended", "closed"] | None = None,
                limit: Limit = 50, offset: Offset = 0) -> Page:
     """The cases the caller can see, most recently changed first."""
     return Page(items=svc.cases.list(caller, status=status, limit=limit, offset=offset), limit=limit, offset=offset)
@@ -114,7 +118,7 @@ def create_case(body: CaseDraft, caller: ApiCaller, svc: Svc) -> Case:
 
 
 @router.get("/cases/{ref}")
-def show_case(ref: str, caller: ApiCaller, svc: Svc) -> Case:
+async def show_case(ref: str, caller: ApiCaller, svc: Svc) -> Case:
     """One case, by ID or reference."""
     return svc.cases.get(caller, ref)
 
@@ -136,7 +140,7 @@ def share_case(ref: str, body: Share, caller: ApiCaller, svc: Svc) -> dict[str, 
 
 
 @router.get("/cases/{ref}/entities", response_model=EntityPage)
-def list_entities(ref: str, caller: ApiCaller, svc: Svc, schema: str | None = None, role: CaseRole | None = None,
+async def list_entities(ref: str, caller: ApiCaller, svc: Svc, schema: str | None = None, role: CaseRole | None = None,
                   country: Country = None, limit: Limit = 50, offset: Offset = 0,
                   after: Annotated[str | None, Query(max_length=1200, description="`next` of the previous page")]
                   = None) -> Response:
@@ -152,7 +156,7 @@ def add_entity(ref: str, body: NewEntity, caller: ApiCaller, svc: Svc) -> Respon
 
 
 @router.get("/cases/{ref}/entities/{entity_id}", response_model=Entity)
-def show_entity(ref: str, entity_id: str, caller: ApiCaller, svc: Svc) -> Response:
+async def show_entity(ref: str, entity_id: str, caller: ApiCaller, svc: Svc) -> Response:
     """One entity (a protected person by pseudonym; see `.../reveal`)."""
     return json_of(svc.entities.get(caller, ref, entity_id))
 
@@ -222,7 +226,7 @@ def export_entities(ref: str, caller: ApiCaller, svc: Svc) -> StreamingResponse:
 
 
 @router.get("/cases/{ref}/notes")
-def list_notes(ref: str, caller: ApiCaller, svc: Svc) -> list[Note]:
+async def list_notes(ref: str, caller: ApiCaller, svc: Svc) -> list[Note]:
     """The case's notes."""
     return svc.notes.list(caller, ref)
 
@@ -234,7 +238,7 @@ def add_note(ref: str, body: NoteRequest, caller: ApiCaller, svc: Svc) -> Note:
 
 
 @router.get("/cases/{ref}/timeline")
-def timeline(ref: str, caller: ApiCaller, svc: Svc) -> list[TimelineEvent]:
+async def timeline(ref: str, caller: ApiCaller, svc: Svc) -> list[TimelineEvent]:
     """The case's events and dated entities in date order."""
     return svc.timeline.list(caller, ref)
 
@@ -247,7 +251,7 @@ def add_event(ref: str, body: TimelineEvent, caller: ApiCaller, svc: Svc) -> Tim
 
 
 @router.get("/cases/{ref}/attachments")
-def list_attachments(ref: str, caller: ApiCaller, svc: Svc) -> list[Attachment]:
+async def list_attachments(ref: str, caller: ApiCaller, svc: Svc) -> list[Attachment]:
     """The case's attachments."""
     return svc.attachments.list(caller, ref)
 

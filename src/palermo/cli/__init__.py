@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from typer import TyperException
 
+from palermo.cli import server
 from palermo.cli.cases import agencies_app, audit_app, cases_app, db_app, users_app
 from palermo.cli.console import err, fail, plain
 from palermo.cli.finance import finance_app
@@ -40,8 +41,6 @@ def serve(host: Annotated[str | None, typer.Option(help="default PALERMO_HOST or
           workers: Annotated[int | None, typer.Option(min=1, max=64, help="server processes (default "
                                                       "PALERMO_WORKERS or 1); see docs/cases.md")] = None) -> None:
     """Serve the web UI and the REST API (docs at /api/docs)."""
-    import uvicorn
-
     from palermo.cases.demo import DEMO_AGENCY, DEMO_CASE, create_demo, needs_demo
     from palermo.cli.context import services
 
@@ -67,8 +66,8 @@ def serve(host: Annotated[str | None, typer.Option(help="default PALERMO_HOST or
     svc.close()
     # The workers resolve the same data directory whatever their working directory.
     os.environ["PALERMO_DATA_DIR"] = str(settings.data_dir.resolve())
-    uvicorn.run("palermo.web:create_app", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers, log_level="warning")
+    server.serve("palermo.web:create_app", factory=True, host=settings.host, port=settings.port,
+                 workers=settings.workers)
 
 
 def _demo_ledger(svc: Services) -> None:
