@@ -115,13 +115,20 @@ def test_membership_attack_gains_no_more_than_epsilon() -> None:
     without = with_target[1:]
     seen_with = sorted(meas(with_target)[0] for _ in range(trials))
     seen_without = sorted(meas(without)[0] for _ in range(trials))
-    worst = 0.0
+    worst, excess = 0.0, []
     for threshold in range(30, 51):
         tpr = sum(1 for x in seen_with if x >= threshold) / trials
         fpr = sum(1 for x in seen_without if x >= threshold) / trials
         if min(tpr, fpr) >= 0.02 and (1 - tpr) >= 0.02:
-            worst = max(worst, math.log(tpr / fpr), math.log((1 - fpr) / (1 - tpr)))
-    assert 0.5 < worst <= epsilon * 1.1, worst  # close to epsilon: the mechanism is tight, and never above it
+            for a, b in ((tpr, fpr), (1 - fpr, 1 - tpr)):
+                ratio = math.log(a / b)
+                # Standard error of a log ratio of two estimated rates: the test allows four of them over epsilon
+                # (about 21 thresholds are compared), so sampling noise alone does not fail it.
+                se = math.sqrt((1 - a) / (trials * a) + (1 - b) / (trials * b))
+                worst = max(worst, ratio)
+                excess.append(ratio - (epsilon + 4 * se))
+    assert worst > 0.5, worst  # close to epsilon: the mechanism is tight
+    assert max(excess) <= 0, (worst, max(excess))  # and never above it beyond sampling error
     # The same attack on exact counts (40 with the target, 39 without): threshold 40 is always right.
     tpr_exact = 1.0 if sum(1 for v in with_target if v == "in") >= 40 else 0.0
     fpr_exact = 1.0 if sum(1 for v in without if v == "in") >= 40 else 0.0
