@@ -185,6 +185,7 @@ class _Tip:
 class _Chain:
     partial: bool
     tips: dict[str, _Tip] = field(default_factory=dict)
+    derived: dict[str, str] = field(default_factory=dict)
 
 
 class Verifier:
@@ -299,6 +300,9 @@ class Verifier:
         if what == "event":
             self.problem("signature", f"event {number}", "has a signature that does not match its content: the "
                          "event was altered after it was signed, or the signature was replaced", seq=number)
+        elif what == "manifest":
+            self.problem("signature", "the bundle's manifest", "has a signature that does not match its content: "
+                         "the bundle was altered after it was exported", member="manifest.json")
         else:
             self.problem("signature", f"tree head of size {number}", "has a signature that does not match its "
                          "content: the tree head was altered after it was signed", size=number)
@@ -565,6 +569,8 @@ class Verifier:
             elif prev.leaf != tip.leaf:
                 self.problem("chain", where, f"names event {prev.seq} of exhibit {exhibit} with another fingerprint "
                              "than that event has: one of the two was altered", seq=seq)
+        if ev.derived is not None:
+            chain.derived[ev.derived[1]] = ev.derived[0]
         sha = tip.sha if tip else None
         if ev.sha is not None:
             if sha is not None and ev.sha != sha:
@@ -628,7 +634,13 @@ class Verifier:
                 files: Mapping[str, bytes | Path] | None = None) -> None:
         """Check a whole log from event 0: every event, every head's root, sequence, times, chains, files."""
         parsed = [h for h in (self.read_head(x, i) for i, x in enumerate(heads)) if h is not None]
-        ordered = self.heads_agree(parsed)
+        chain = self.run_events(events, self.heads_agree(parsed))
+        for exhibit, content in sorted((files or {}).items()):
+            tip = chain.tips.get(exhibit)
+            self.file(exhibit, tip.sha if tip else None, sha256_of(content), f"file of exhibit {exhibit}")
+
+    def run_events(self, events: Iterable[SignedEvent | bytes], ordered: list[_Head]) -> _Chain:
+        """Check every event of a log from event 0 against the heads (one per size, smallest first)."""
         pending = list(ordered)
         frontier = Frontier()
         chain = _Chain(partial=False)
@@ -652,9 +664,7 @@ class Verifier:
                     self.head_after(head, before)
         self.tree_heads(roots)
         self.coverage(frontier.size, ordered)
-        for exhibit, content in sorted((files or {}).items()):
-            tip = chain.tips.get(exhibit)
-            self.file(exhibit, tip.sha if tip else None, sha256_of(content), f"file of exhibit {exhibit}")
+        return chain
 
 
 def sha256_of(content: bytes | Path) -> str:
