@@ -524,9 +524,9 @@ class Verifier:
         top = heads[-1].size if heads else 0
         if count > top:
             which = f"event {top}" if count == top + 1 else f"events {top} to {count - 1}"
-            verb = "is" if count == top + 1 else "are"
+            verb, them = ("is", "it") if count == top + 1 else ("are", "them")
             self.problem("coverage", "log", f"{which} {verb} not covered by any signed tree head: the log's keeper "
-                         "could still change them unseen")
+                         f"could still change {them} unseen")
         for h in heads:
             if h.size > count:
                 gone = f"event {count} was" if h.size == count + 1 else f"events {count} to {h.size - 1} were"
