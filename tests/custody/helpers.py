@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -111,3 +112,30 @@ def random_case(rng: random.Random, size: int, heads_every: int = 1) -> Case:
         case.add(exhibit, kind, actor=rng.choice([POLICE, LAB]), details=details,
                  head=(i + 1) % heads_every == 0 or i == size - 1)
     return case
+
+
+def rewrite_bundle(path: object, change: object, signer: SigningKey) -> None:
+    """A dishonest exporter who holds the signing key: change the members, list them afresh, sign again."""
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from palermo.custody import bundle as b
+    from palermo.custody.canonical import canonical, parse
+    from palermo.custody.keys import b64encode
+    from palermo.custody.records import MANIFEST_CONTEXT
+
+    assert isinstance(change, Callable)  # type: ignore[arg-type]
+    path = Path(str(path))
+    read = b.read_bundle(path)
+    contents: dict[str, bytes] = {}
+    for member in read.members:
+        with path.open("rb") as f:
+            f.seek(member.offset)
+            contents[member.name] = f.read(member.size)
+    manifest = parse(contents.pop(b.MANIFEST))["manifest"]
+    change(contents)
+    manifest["members"] = [{"name": n, "size": len(c), "sha256": hashlib.sha256(c).hexdigest()}
+                           for n, c in sorted(contents.items())]
+    signature = b64encode(signer.sign(MANIFEST_CONTEXT + canonical(manifest)))
+    contents[b.MANIFEST] = canonical({"manifest": manifest, "signature": signature})
+    b._write_zip(path, sorted(contents.items(), key=lambda kv: b._order(kv[0])))
