@@ -166,7 +166,8 @@ def test_gaps_and_compare_and_jurisdiction():
     ("acts: [recruiting]\n", "unknown act key 'recruiting'"),
     ("acts: [recruitment]\nvictims:\n  - age: 140\n", "victims[0].age"),
     ("acts: [recruitment]\nvictims:\n  - age: -1\n", "victims[0].age"),
-    ("acts: [recruitment]\ncolour: red\n", "colour: Extra inputs are not permitted"),
+    ("acts: [recruitment]\ncolour: red\n", "colour: unknown field"),
+    ("acts: [recruitment]\nvictim: []\n", "victim: unknown field (did you mean 'victims'?)"),
     ("date_from: 2020-01-02\ndate_to: 2019-01-01\n", "date_from 2020-01-02 is after date_to"),
 ])
 def test_bad_conduct_exits_2_naming_file_line_field(tmp_path, content, needle):
@@ -207,7 +208,7 @@ def test_profiles_folder_adds_a_jurisdiction(tmp_path):
 
 def test_profiles_folder_overrides_a_packaged_one(tmp_path):
     data = yaml.safe_load((PACKAGED / "jurisdictions" / "DE.yaml").read_text())
-    data["definition"]["child"]["age_below"] = 18
+    data["offences"][0]["elements"]["child"]["age_below"] = 18
     (tmp_path / "profiles").mkdir()
     (tmp_path / "profiles" / "de.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
     conduct = tmp_path / "c.yaml"
@@ -223,7 +224,7 @@ def test_broken_profile_names_file_line_field(tmp_path):
     line = next(i for i, t in enumerate(text.splitlines(), 1) if "max_years: seven" in t)
     result = run("law", "--profiles", str(tmp_path), "list")
     assert result.returncode == 2
-    assert f"FR.yaml:{line}: penalties.basic.max_years" in result.stderr
+    assert f"FR.yaml:{line}: offences[0].penalties[0].max_years" in result.stderr
 
 
 def test_profile_with_unknown_key_is_refused(tmp_path):

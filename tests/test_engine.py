@@ -128,8 +128,12 @@ def test_never_yes_with_an_element_missing(library, acts, means, purposes, ages,
     result = assess(make(acts, means, purposes, ages), target, library)
     if result.verdict == "yes":
         assert acts and purposes
-        assert any(f.status in ("met", "not_required") for f in result.findings if f.element.startswith("means"))
-        assert all(f.status in ("met", "not_required") for f in result.findings if not f.element.startswith("means"))
+        met = [o for o in result.offences if o.verdict == "yes"]
+        assert met, "a yes names the offence whose elements are all met"
+        for o in met:
+            assert any(f.status in ("met", "not_required") for f in o.findings if f.element.startswith("means"))
+            assert all(f.status in ("met", "not_required") for f in o.findings
+                       if not f.element.startswith(("means", "consent")))
     if result.verdict == "undetermined":
         assert result.missing
 
@@ -187,7 +191,10 @@ def test_dual_criminality_conduct_based(library):
 
 def test_dual_criminality_threshold_configurable(library):
     facts = conduct()
-    assert dual_criminality(facts, "DE", "FR", library, threshold_years=6).outcome == "not_met"  # DE basic max 5
+    # abuse of a predicament is StGB §232(1): 6 months to 5 years; deceit is §232(2): up to 10 years
+    vulnerable = conduct(means=["abuse_of_vulnerability"])
+    assert dual_criminality(vulnerable, "DE", "FR", library, threshold_years=6).outcome == "not_met"
+    assert dual_criminality(facts, "DE", "FR", library, threshold_years=6).outcome == "met"
     mla = dual_criminality(facts, "DE", "JP", library, kind="mla")
     assert "18(9)" in mla.explanation and mla.citations[0].article == "18"
 
@@ -198,7 +205,7 @@ def test_jurisdiction_bases_and_consultation(library):
     report = jurisdiction(facts, library)
     bases = {s.state: {c.basis for c in s.claims} for s in report.states}
     assert bases["FR"] == {"territoriality"}
-    assert bases["DE"] == {"passive_nationality"}
+    assert bases["DE"] == {"passive_nationality", "universal_unconditional"}  # StGB §6 Nr.4 reaches any link
     assert bases["IT"] == {"active_nationality"}
     assert report.consult and "15(5)" in report.explanation
     assert "DE" not in {s.state for s in report.universal}  # already linked
@@ -208,7 +215,7 @@ def test_jurisdiction_unprofiled_state_gets_treaty_basis(library):
     facts = Conduct.model_validate({"acts": ["recruitment"], "places": ["GR"]})
     report = jurisdiction(facts, library)
     (gr,) = report.states
-    assert not gr.profiled and gr.claims[0].source == "treaty" and gr.claims[0].citation.article == "15"
+    assert not gr.profiled and gr.claims[0].source == "treaty" and gr.claims[0].citation.article == "15(1)(a)"
     assert not report.consult
 
 
@@ -262,4 +269,5 @@ def test_engine_citations_carry_the_instrument_name(library):
     result = assess(conduct(), "palermo_protocol", library)
     assert all(c.title == "Palermo Protocol" for f in result.findings for c in f.citations)
     report = gaps(library.profile("US"), library)
-    assert {r.instrument_citation.title for r in report.results} == {"Palermo Protocol", "UNTOC"}
+    assert {r.instrument_citation.title for r in report.results} == {"Palermo Protocol", "UNTOC", "UNODC Model Law"}
+    assert {r.instrument_citation.title for r in report.results if r.kind == "recommendation"} == {"UNODC Model Law"}

@@ -35,12 +35,25 @@ class Frozen(BaseModel):
 
 
 class Victim(Frozen):
-    """A victim as the law needs to know them: age at the time of the acts, nationality, residence, consent."""
+    """A victim as the law needs to know them: age at the time of the acts (or only that they were a minor),
+    nationality, residence, consent, and the means and purposes that concern this victim when they differ."""
 
     age: int | None = Field(default=None, ge=0, le=120, description="age in years at the time of the acts; null if unknown")
+    minor: bool | None = Field(default=None, description="under 18 at the time of the acts, when the exact age is not "
+                                                         "known; null if unknown")
     nationality: str | None = Field(default=None, pattern=STATE_PATTERN)
     residence: str | None = Field(default=None, pattern=STATE_PATTERN, description="state of habitual residence")
     consent_given: bool | None = Field(default=None, description="did the victim consent to the intended exploitation?")
+    means: list[str] | None = Field(default=None, description="means used against this victim, instead of the "
+                                                              "conduct's means; null = the conduct's")
+    purposes: list[str] | None = Field(default=None, description="purposes for this victim, instead of the conduct's "
+                                                                 "purposes; null = the conduct's")
+
+    @model_validator(mode="after")
+    def _age_and_minor(self) -> Victim:
+        if self.age is not None and self.minor is not None and self.minor != (self.age < 18):
+            raise ValueError(f"minor: {str(self.minor).lower()} contradicts age {self.age}")
+        return self
 
 
 class Offender(Frozen):
@@ -83,6 +96,10 @@ class Conduct(Frozen):
     aircraft_registry: str | None = Field(default=None, pattern=STATE_PATTERN)
     date_from: date | None = None
     date_to: date | None = None
+    stage: Literal["completed", "attempt", "preparation"] = Field(
+        default="completed", description="completed acts, an attempt, or preparation only")
+    circumstances: list[str] | None = Field(
+        default=None, description="aggravating circumstances established (vocabulary keys); null = not examined")
 
     @model_validator(mode="after")
     def _dates(self) -> Conduct:
@@ -162,6 +179,8 @@ class Finding(Frozen):
     explanation: str
     citations: list[Citation] = []
     missing: list[str] = Field(default=[], description="facts that would settle an undetermined element")
+    offence: str | None = Field(default=None, description="the national offence this element belongs to, by its "
+                                                          "citation; none for an instrument's definition")
 
 
 # --------------------------------------------------------------------------- case workspace records

@@ -13,6 +13,8 @@ from palermo.api.deps import Lib
 from palermo.errors import InvalidInput, named_in_input
 from palermo.law.library import Library, conduct_from_data
 from palermo.law.schema import Instrument, Profile, Vocabulary
+from palermo.law.terms import KINDS, Term, terms
+from palermo.law.validation import suggest
 from palermo.model import Conduct
 
 router = APIRouter(prefix="/api/law", tags=["law"])
@@ -80,6 +82,15 @@ def show_instrument(key: str, lib: Lib) -> Instrument:
 def vocabulary(lib: Lib) -> Vocabulary:
     """The keys for acts, means, purposes, jurisdiction bases and aggravating circumstances."""
     return lib.vocabulary
+
+
+@router.get("/vocabulary/terms")
+def vocabulary_terms(lib: Lib, kind: Annotated[str | None, Query(
+        description="acts, means, purposes, jurisdiction_bases or aggravating_circumstances")] = None) -> list[Term]:
+    """Every key with its label, whether it is a Palermo Protocol term, and the jurisdictions whose offences use it."""
+    if kind is not None and kind not in KINDS:
+        raise InvalidInput(f"kind: unknown kind {kind!r}{suggest(kind, KINDS)}", hint=f"kinds: {', '.join(KINDS)}")
+    return terms(lib, kind)
 
 
 @router.post("/assess")

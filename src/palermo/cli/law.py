@@ -11,9 +11,11 @@ from rich.table import Table
 from palermo import law
 from palermo.cli.console import JsonOpt, emit, out, plain
 from palermo.errors import InvalidInput, named_in_input
-from palermo.law.gaps import fmt_years
 from palermo.law.library import Library
-from palermo.law.schema import Instrument, Profile, SourceRef
+from palermo.law.penalties import describe, fmt_years
+from palermo.law.schema import Instrument, Offence, Profile, SourceRef
+from palermo.law.terms import KINDS, terms
+from palermo.law.validation import suggest
 from palermo.model import Citation, Finding, article_ref
 from palermo.settings import Settings
 
@@ -111,32 +113,62 @@ def _show_instrument(item: Instrument, notes: bool) -> None:
     _research(research + [f"Source: {_source(ref)}" for ref in item.sources.values()], notes, item.id)
 
 
+def _show_offence(o: Offence, lib: Library) -> None:
+    voc = lib.vocabulary
+    out.print(f"\n[bold]{plain(o.citation)}[/]: {plain(o.title)} ({plain(o.role.replace('_', ' '))}) {_tag(o.verified)}")
+    e = o.elements
+    if e is not None:
+        out.print(f"  Acts: {plain(', '.join(voc.label(a) for a in e.acts))}")
+        required = ("required for adults" if e.means_required_adults is True else "not required"
+                    if e.means_required_adults is False else "requirement not known"
+                    if e.means_required_adults is None else "required in part of the offence")
+        out.print(f"  Means ({plain(required)}): {plain(', '.join(voc.label(m) for m in e.means) or 'none')}")
+        out.print(f"  Purposes: {plain(', '.join(voc.label(p) for p in e.purposes))}"
+                  + (" (open-ended)" if e.purposes_open_ended else ""))
+        if e.victim_under:
+            out.print(f"  Only for victims under {e.victim_under}")
+        out.print(f"  Child: under {e.child.age_below}, means required: {plain(e.child.means_required)}"
+                  f" ({plain(e.child.citation or '-')}) {_tag(e.child.verified)}")
+        if e.child.notes:
+            out.print(f"    {plain(e.child.notes)}")
+        out.print(f"  Consent: {plain(e.consent.scope.replace('_', ' '))} ({plain(e.consent.citation or '-')}) "
+                  f"{_tag(e.consent.verified)}")
+        out.print(f"  Elements {_tag(e.verified)}")
+    for t in o.penalties:
+        when = f" if {', '.join(voc.label(c) for c in t.circumstances)}" if t.circumstances else ""
+        when += f" and {', '.join(voc.label(c) for c in t.also)}" if t.also else ""
+        out.print(f"  Penalty ({plain(t.tier)}{plain(when)}): {plain(describe(t))} ({plain(t.citation or '-')}) "
+                  f"{_tag(t.verified)}")
+    for r in o.reductions:
+        out.print(f"  Reduced ({plain(r.applies_to.replace('_', ' '))}): {plain(r.effect or describe(r))} "
+                  f"({plain(r.citation or '-')}) {_tag(r.verified)}")
+    if o.notes:
+        out.print(f"  [dim]{plain(o.notes)}[/]")
+
+
 def _show_profile(item: Profile, lib: Library, notes: bool) -> None:
-    d = item.definition
     out.print(f"[bold]{plain(item.name)}[/] ({plain(item.id)}) — profile {_verified(item.verified)}; "
               f"as of: {plain(item.as_of)}")
-    for o in item.offences:
-        out.print(f"  {plain(o.citation)}: {plain(o.title)} ({plain(o.role.replace('_', ' '))}) {_tag(o.verified)}")
+    assessed = item.assessed()
+    out.print(f"Offences assessed as trafficking: {plain('; '.join(o.citation for o in assessed) or 'none')}")
+    for o in assessed + [o for o in item.offences if o.elements is None]:
+        _show_offence(o, lib)
     voc = lib.vocabulary
-    out.print(f"Acts: {plain(', '.join(voc.label(a) for a in sorted(d.all_acts)))}")
-    required = "required for adults" if d.means_required_adults is True else f"required: {d.means_required_adults}"
-    out.print(f"Means ({plain(required)}): {plain(', '.join(voc.label(m) for m in sorted(d.all_means)) or 'none')}")
-    out.print(f"Purposes: {plain(', '.join(voc.label(p) for p in sorted(d.all_purposes)))}")
-    out.print(f"Child: under {d.child.age_below}, means required: {plain(d.child.means_required)} "
-              f"({plain(d.child.citation or '-')}) {_tag(d.child.verified)}")
-    out.print(f"Consent: {plain(d.consent.scope.replace('_', ' '))} ({plain(d.consent.citation or '-')}) "
-              f"{_tag(d.consent.verified)}")
-    b = item.penalties.basic
-    out.print(f"Penalty: {fmt_years(b.min_years)} to {fmt_years(b.max_years)}{', life' if b.life else ''} "
-              f"({plain(b.citation or '-')}) {_tag(item.penalties.verified)}")
-    for a in item.penalties.aggravated:
-        out.print(f"  aggravated ({plain(', '.join(voc.label(c) for c in a.circumstances))}): up to "
-                  f"{'life' if a.life else fmt_years(a.max_years)} ({plain(a.citation or '-')})")
+    if item.equivalences:
+        out.print("")
+    for q in item.equivalences:
+        out.print(f"Equivalence: {plain(voc.label(q.term))} is covered as "
+                  f"{plain(', '.join(voc.label(k) for k in q.covered_by))} ({plain(q.citation or '-')}) "
+                  f"{_tag(q.verified)}")
+    out.print("")
     for basis in item.jurisdiction.bases:
         out.print(f"Jurisdiction: {plain(voc.label(basis.basis))} ({plain(basis.citation or '-')}) "
                   f"{_tag(basis.verified)}")
+    np = item.non_punishment
+    out.print(f"Non-punishment: {plain(np.form.replace('_', ' '))} ({plain(np.citation or '-')}) {_tag(np.verified)}")
     research = [f"What was read: {plain(item.verification_notes)}"] if item.verification_notes else []
     research += [f"Open question: {plain(q)}" for q in item.open_questions]
+    research += [f"Derivation: {plain(n)}" for n in item.migration_notes]
     _research(research + [f"Source: {_source(ref)}" for ref in item.sources.values()], notes, item.id)
 
 
@@ -153,9 +185,11 @@ def _research(lines: list[str], notes: bool, key: str) -> None:
 
 
 def _print_findings(findings: list[Finding]) -> None:
-    table = Table("element", "finding", "reasoning", "citation")
+    several = len({f.offence for f in findings}) > 1
+    table = Table(*(["offence"] if several else []), "element", "finding", "reasoning", "citation")
     for f in findings:
-        table.add_row(plain(f.element), _styled(f.status), plain(f.explanation), _cites(f.citations))
+        table.add_row(*([plain(f.offence or "")] if several else []), plain(f.element), _styled(f.status),
+                      plain(f.explanation), _cites(f.citations))
     out.print(table)
 
 
@@ -175,6 +209,7 @@ def assess(ctx: typer.Context,
     else:
         for r in results:
             out.print(f"\n[bold]{plain(facts.title)}[/] under [bold]{plain(r.target_name)}[/]: {_styled(r.verdict)}")
+            out.print(plain(r.explanation))
             _print_findings(r.findings)
             if r.missing:
                 out.print(f"Missing facts: {plain(', '.join(r.missing))}")
@@ -201,12 +236,13 @@ def gaps(ctx: typer.Context, key: Annotated[str, typer.Argument(help="jurisdicti
         return
     table = Table("obligation", "element", "status", "detail", "national citation")
     for r in report.results if show_all else report.gaps:
-        table.add_row(_cite(r.instrument_citation) + ("" if r.mandatory else " (optional)"),
+        table.add_row(_cite(r.instrument_citation) + ("" if r.mandatory else f" ({r.kind})"),
                       plain(r.element), _styled(r.status), plain(r.message),
                       _cite(r.national_citation) if r.national_citation else "-")
     names = ", ".join(lib.instruments[i].citation_name if i in lib.instruments else i for i in report.instruments)
+    advice = ", ".join(lib.instruments[i].citation_name for i in report.recommendations)
     out.print(f"[bold]{plain(report.jurisdiction_name)}[/]: {len(report.gaps)} of {len(report.results)} obligations "
-              f"not fully met ({plain(names)})")
+              f"not fully met ({plain(names)}{plain('; recommendations: ' + advice) if advice else ''})")
     out.print(table)
     for n in report.notes:
         out.print(f"[dim]{plain(n)}[/]")
@@ -264,8 +300,13 @@ def dual_criminality(
                   f"{plain(result.requested)}: {_styled(result.outcome)}")
         out.print(plain(result.explanation))
         for s in result.states:
-            out.print(f"\n[bold]{plain(s.name)}[/]: offence {_styled(s.assessment.verdict)}; maximum penalty "
-                      f"{plain(s.max_penalty)} ({_cite(s.penalty_citation) if s.penalty_citation else '-'})")
+            offences = f" under {plain(', '.join(s.offences))}" if s.offences else ""
+            out.print(f"\n[bold]{plain(s.name)}[/]: offence {_styled(s.assessment.verdict)}{offences}; penalty "
+                      f"{plain(s.max_penalty)}" + (f" {_cites(s.penalty.citations)}" if s.penalty else ""))
+            if s.penalty and s.penalty.explanation:
+                out.print(f"  [dim]{plain(s.penalty.explanation)}[/]")
+            if s.penalty and s.penalty.may_also_apply:
+                out.print(f"  [dim]may also apply: {plain('; '.join(s.penalty.may_also_apply))}[/]")
             _print_findings(s.assessment.findings)
         out.print(f"Cited: {_cites(result.citations)}")
     if result.outcome == "not_met":
@@ -282,11 +323,39 @@ def jurisdiction_(ctx: typer.Context, conduct: Annotated[Path, typer.Argument(he
         emit(result)
         return
     table = Table("state", "basis", "facts", "citation", "conditions")
-    for s in result.states:
-        for c in s.claims:
-            table.add_row(plain(s.name), plain(c.label), plain(c.facts), _cite(c.citation), plain(c.conditions or ""))
+    for st in result.states:
+        for c in st.claims:
+            table.add_row(plain(st.name), plain(c.label), plain(c.facts), _cite(c.citation), plain(c.conditions or ""))
+        for u in st.unclaimed:
+            table.add_row(plain(st.name), f"[yellow]no basis in its profile[/]: {plain(u.label)}", plain(u.facts),
+                          _cite(u.citation) if u.citation else "-", plain(f"needed: {u.needed}"))
     out.print(table)
+    for st in result.states:
+        for f in st.found:
+            out.print(f"[bold]{plain(st.name)}[/]: {plain(f.consequence)} {_cites(f.citations)}")
     out.print(plain(result.explanation))
     if result.universal:
         out.print("Universal jurisdiction also claimed by: " + ", ".join(
             f"{plain(s.name)} ({_cite(s.claims[0].citation)})" for s in result.universal))
+
+
+@law_app.command()
+def vocabulary(ctx: typer.Context, kind: Annotated[str | None, typer.Argument(
+        help="acts, means, purposes, jurisdiction_bases or aggravating_circumstances (default: all)")] = None,
+        as_json: JsonOpt = False) -> None:
+    """The keys a conduct or profile may use: each with its label, whether it is a Palermo Protocol term, and the
+    jurisdictions whose offences use it."""
+    lib = _library(ctx)
+    if kind is not None and kind not in KINDS:
+        raise InvalidInput(f"KIND: unknown kind {kind!r}{suggest(kind, KINDS)}", hint=f"kinds: {', '.join(KINDS)}")
+    found = terms(lib, kind)
+    if as_json:
+        emit(found)
+        return
+    table = Table("kind", "key", "label", "Protocol", "used by")
+    for t in found:
+        table.add_row(plain(t.kind), plain(t.key), plain(t.label), "yes" if t.protocol else "",
+                      plain(", ".join(t.used_by) if len(t.used_by) < 8 else f"{len(t.used_by)} jurisdictions"))
+    out.print(table)
+    out.print("[dim]Protocol: one of Art. 3(a)'s own terms; the others are found in national laws. A conduct uses "
+              "these keys (docs/conduct.md).[/]")

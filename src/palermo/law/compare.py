@@ -9,8 +9,9 @@ other, which is what cooperation needs.
 
 from __future__ import annotations
 
-from palermo.law.gaps import CheckStatus, effective_max, run_checks
+from palermo.law.gaps import CheckStatus, run_checks
 from palermo.law.library import Library
+from palermo.law.penalties import INF, describe, ordinary, top
 from palermo.law.schema import Profile
 from palermo.model import Frozen
 
@@ -44,6 +45,9 @@ class PenaltySummary(Frozen):
     death_available: bool
     citation: str | None
     verified: bool | str
+    basic_text: str = ""
+    """Each trafficking offence's ordinary penalty as written ('TIPPEA 2015 s.13: at least 2 years (no maximum
+    stated)')."""
 
 
 class Score(Frozen):
@@ -67,21 +71,31 @@ class Comparison(Frozen):
 
 
 def summarise_penalties(profile: Profile) -> PenaltySummary:
-    """The basic and the highest aggravated penalty of a jurisdiction, in years."""
-    pen = profile.penalties
-    agg = [effective_max(p) for p in pen.aggravated]
-    finite = [a for a in agg if a is not None and a != float("inf")]
-    overall = pen.max_overall
+    """The ordinary penalty of the state's weakest trafficking offence and the highest aggravated one, in years, as
+    the law writes them (a maximum the law does not state stays empty)."""
+    offences = profile.assessed()
+    tiers = [t for o in offences for t in o.penalties]
+
+    def weakest(pair: tuple[object, list]) -> float:  # type: ignore[type-arg]
+        highs = [top(t) for t in pair[1]]
+        return min((h for h in highs if h is not None), default=INF) if highs else INF
+
+    pairs = sorted(((o, ordinary(o)) for o in offences if ordinary(o)), key=weakest)
+    basic = pairs[0][1][0] if pairs else None
+    aggravated = [top(t) for t in tiers if t.tier == "aggravated"]
+    finite = [a for a in aggravated if a is not None and a != INF]
+    flags = [t.verified for t in tiers]
     return PenaltySummary(
         jurisdiction=profile.id,
-        basic_min_years=pen.basic.min_years,
-        basic_max_years=pen.basic.max_years,
-        basic_life=bool(pen.basic.life),
-        aggravated_max_years=max(finite + ([overall.years] if overall.years else [])) if finite or overall.years else None,
-        life_available=bool(overall.life or pen.basic.life or any(p.life for p in pen.aggravated)),
-        death_available=bool(overall.death or any(p.death for p in pen.aggravated)),
-        citation=pen.basic.citation,
-        verified=pen.verified,
+        basic_min_years=basic.min_years if basic else None,
+        basic_max_years=basic.max_years if basic else None,
+        basic_life=bool(basic and basic.life),
+        aggravated_max_years=max(finite) if finite else None,
+        life_available=any(t.life for t in tiers),
+        death_available=any(t.death for t in tiers),
+        citation=(basic.citation or pairs[0][0].citation) if basic else None,
+        verified=False if False in flags else ("partial" if "partial" in flags else True),
+        basic_text="; ".join(f"{o.citation}: {', '.join(describe(t) for t in ts)}" for o, ts in pairs),
     )
 
 

@@ -1,15 +1,15 @@
 """Load the law library: the packaged vocabulary, instruments and national profiles, plus a user's own folders.
 
 A user folder holds profile files (``*.yaml``/``*.json``, at its top or under ``jurisdictions/``) and optionally
-``instruments/``. A profile with the id of a packaged one replaces it. Loading is strict for the CLI (the first
-broken file stops with an error naming file, line and field) and lenient for a server (broken files are listed as
+``instruments/``. A profile with the id of a packaged one replaces it. Loading is strict for the CLI (a broken file
+stops with an error naming every problem in it: file, line and field) and lenient for a server (broken files are listed as
 problems and their jurisdiction answers with that error: never crashed, never silently dropped).
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -17,12 +17,25 @@ from typing import Any
 
 from palermo import yamlfile
 from palermo.errors import InvalidInput, NotFound
+from palermo.law.migrate import ProfileV1, migrate_v1
 from palermo.law.schema import Instrument, Profile, Vocabulary
+from palermo.law.validation import (
+    CONDUCT_KEYS,
+    PROFILE_KEYS,
+    closest,
+    equivalence_problems,
+    key_problems,
+    many,
+    src_problems,
+    validate_all,
+)
 from palermo.model import Conduct
 
 PACKAGED = Path(__file__).parent / "data"
 SUFFIXES = (".yaml", ".yml", ".json")
 UNTC_AS_OF = date(2014, 1, 27)
+ALIASES = {"protocol": "palermo_protocol", "palermo": "palermo_protocol"}
+"""Short names users type for an instrument."""
 
 
 @dataclass(frozen=True)
@@ -63,12 +76,12 @@ class TreatyRecord:
 class Library:
     """Everything the law engine knows: vocabulary, instruments, profiles and the UNTC status tables."""
 
-    vocabulary: Vocabulary
-    instruments: dict[str, Instrument] = field(default_factory=dict)
-    profiles: dict[str, Profile] = field(default_factory=dict)
+    vocabulary: Vocabulary = field(repr=False)
+    instruments: dict[str, Instrument] = field(default_factory=dict, repr=False)
+    profiles: dict[str, Profile] = field(default_factory=dict, repr=False)
     origins: dict[str, str] = field(default_factory=dict)
     problems: list[LoadProblem] = field(default_factory=list)
-    treaty_tables: dict[str, list[TreatyRecord]] = field(default_factory=dict)
+    treaty_tables: dict[str, list[TreatyRecord]] = field(default_factory=dict, repr=False)
 
     def profile(self, key: str) -> Profile:
         """The profile of a jurisdiction by id (``DE``, ``GB-EAW``) or, failing that, by ISO 3166 code."""
@@ -77,11 +90,18 @@ class Library:
                 raise problem.error
         found = self.profiles.get(key.upper()) or self.profile_for_state(key)
         if found is None:
-            raise NotFound(
-                f"unknown jurisdiction {key!r}",
-                hint=f"known jurisdictions: {', '.join(sorted(self.profiles))}; add one with --profiles DIR",
-            )
+            raise NotFound(f"unknown jurisdiction {key!r}{self._did_you_mean(key)}", hint=self.known_hint())
         return found
+
+    def _did_you_mean(self, key: str) -> str:
+        found = closest(key, [*self.profiles, *self.instruments, *ALIASES])
+        return f" (did you mean {ALIASES.get(found, found)!r}?)" if found else ""
+
+    def known_hint(self) -> str:
+        """What a user may name: jurisdictions, and the instruments that define the offence."""
+        defining = sorted(k for k, i in self.instruments.items() if i.definition is not None)
+        return (f"jurisdictions: {', '.join(sorted(self.profiles))}; instruments: {', '.join(defining)} "
+                "(`palermo law list`); add a jurisdiction with --profiles DIR")
 
     def summaries(self) -> list[Summary]:
         """Every jurisdiction, loaded or broken, in id order."""
@@ -107,11 +127,12 @@ class Library:
     def instrument(self, key: str) -> Instrument:
         """An instrument by id (``palermo_protocol``, ``untoc``, ``cets_197``, ``eu_directive_2011_36`` ...)."""
         try:
-            return self.instruments[key]
+            return self.instruments[ALIASES.get(key, key)]
         except KeyError:
-            raise NotFound(
-                f"unknown instrument {key!r}", hint=f"known instruments: {', '.join(sorted(self.instruments))}"
-            ) from None
+            found = closest(key, [*self.instruments, *ALIASES])
+            again = f" (did you mean {ALIASES.get(found, found)!r}?)" if found else ""
+            raise NotFound(f"unknown instrument {key!r}{again}",
+                           hint=f"known instruments: {', '.join(sorted(self.instruments))}") from None
 
     def palermo_status(self, participant: str) -> TreatyRecord | None:
         """A participant's row in the UNTC table for the Palermo Protocol (status as at January 2014)."""
@@ -131,65 +152,39 @@ def _files(folder: Path) -> Iterator[Path]:
             yield from sorted(p for p in base.iterdir() if p.suffix in SUFFIXES and p.is_file())
 
 
-def _check_keys(
-    keys: Iterable[tuple[yamlfile.Loc, str]], allowed: set[str], kind: str, source: str, lines: dict[yamlfile.Loc, int]
-) -> None:
-    for loc, key in keys:
-        if key not in allowed:
-            raise yamlfile.error_at(
-                source, lines, loc, f"unknown {kind} key {key!r} (see the vocabulary in docs/law-profiles.md)"
-            )
-
-
-def _listed(data: Any, *path: str | int) -> list[tuple[yamlfile.Loc, str]]:
-    node = data
-    for part in path:
-        if isinstance(node, dict) and isinstance(part, str):
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
-            return []
-    return [((*path, i), v) for i, v in enumerate(node)] if isinstance(node, list) else []
+def read_profile_data(data: Any, source: str, vocabulary: Vocabulary, lines: dict[yamlfile.Loc, int] | None = None
+                      ) -> Profile:
+    """Validate a parsed profile (format version 1 or 2) and check its keys against the vocabulary; version 1 is
+    migrated to version 2. Every problem in the document is reported at once."""
+    lines = lines or {}
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{source}: a profile must be a mapping with version, id, name, offences ...")
+    version = data.get("version")
+    if version not in (1, 2):
+        raise yamlfile.error_at(source, lines, ("version",), f"unknown profile format version {version!r}: "
+                                "write 2 (a version-1 profile is migrated on load; docs/law-profiles.md)")
+    parsed: Profile | ProfileV1 | None
+    if version == 1:
+        parsed, problems = validate_all(ProfileV1, data, source, lines)
+    else:
+        parsed, problems = validate_all(Profile, data, source, lines)
+    problems += key_problems(data, PROFILE_KEYS[version], vocabulary, source, lines)
+    problems += equivalence_problems(data, vocabulary, source, lines)
+    problems += src_problems(data, source, lines)
+    if problems or parsed is None:
+        raise many(problems)
+    if isinstance(parsed, ProfileV1):
+        migrated, more = validate_all(Profile, migrate_v1(parsed), f"{source} (migrated to format 2)", {})
+        if more or migrated is None:
+            raise many(more)
+        return migrated
+    return parsed
 
 
 def _read_profile(path: Path, vocabulary: Vocabulary) -> Profile:
     source = str(path)
     data, lines = yamlfile.parse(yamlfile.read_text(path), source)
-    if not isinstance(data, dict):
-        raise InvalidInput(f"{source}: a profile must be a mapping with version, id, name, definition ...")
-    profile = yamlfile.validate(Profile, data, source, lines)
-    for kind in ("acts", "means", "purposes"):
-        allowed = vocabulary.keys(kind)
-        for name in (kind, f"{kind}_extra"):
-            _check_keys(_listed(data, "definition", name), allowed, kind[:-1], source, lines)
-    _check_keys(_listed(data, "definition", "child", "no_means_purposes"), vocabulary.keys("purposes"), "purpose",
-                source, lines)
-    aggravators = vocabulary.keys("aggravating_circumstances")
-    _check_keys(_listed(data, "aggravating_circumstances"), aggravators, "aggravating circumstance", source, lines)
-    for i in range(len(profile.penalties.aggravated)):
-        _check_keys(_listed(data, "penalties", "aggravated", i, "circumstances"), aggravators,
-                    "aggravating circumstance", source, lines)
-    bases = vocabulary.keys("jurisdiction_bases")
-    for i, basis in enumerate(profile.jurisdiction.bases):
-        _check_keys([(("jurisdiction", "bases", i, "basis"), basis.basis)], bases, "jurisdiction basis", source, lines)
-    known_sources = set(profile.sources)
-    for loc, key in _src_refs(data, ()):
-        if key not in known_sources:
-            raise yamlfile.error_at(source, lines, loc, f"source {key!r} is not defined under 'sources'")
-    return profile
-
-
-def _src_refs(node: Any, loc: yamlfile.Loc) -> Iterator[tuple[yamlfile.Loc, str]]:
-    if isinstance(node, dict):
-        for k, v in node.items():
-            if k == "src" and isinstance(v, list):
-                yield from (((*loc, k, i), s) for i, s in enumerate(v))
-            elif k != "sources":
-                yield from _src_refs(v, (*loc, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from _src_refs(v, (*loc, i))
+    return read_profile_data(data, source, vocabulary, lines)
 
 
 def _read_untc(path: Path) -> list[TreatyRecord]:
@@ -253,13 +248,15 @@ def read_conduct(text: str, source: str, vocabulary: Vocabulary) -> Conduct:
 
 def conduct_from_data(data: Any, source: str, vocabulary: Vocabulary,
                       lines: dict[yamlfile.Loc, int] | None = None) -> Conduct:
-    """Validate already-parsed conduct data (e.g. a JSON request body) and check its element keys."""
+    """Validate already-parsed conduct data (e.g. a JSON request body) and check its element keys; every problem
+    is reported at once."""
     lines = lines or {}
     if not isinstance(data, dict):
         raise InvalidInput(f"{source}: a conduct must be a mapping with acts, means, purposes, victims ...")
-    conduct = yamlfile.validate(Conduct, data, source, lines)
-    for kind in ("acts", "means", "purposes"):
-        _check_keys(_listed(data, kind), vocabulary.keys(kind), kind[:-1], source, lines)
+    conduct, problems = validate_all(Conduct, data, source, lines)
+    problems += key_problems(data, CONDUCT_KEYS, vocabulary, source, lines)
+    if problems or conduct is None:
+        raise many(problems)
     return conduct
 
 

@@ -1,6 +1,10 @@
-"""Palermo's law-data format, version 1: vocabulary, instruments and national profiles as strict pydantic models.
+"""Palermo's law-data format: the vocabulary, instruments (version 1) and national profiles (version 2) as strict
+pydantic models.
 
 The format is documented in docs/law-profiles.md. Unknown fields are refused, so a typo never silently drops a fact.
+A profile in version 2 lists its offences, and each offence that defines trafficking conduct carries its own
+elements (acts, means, purposes, child rule, consent clause), penalty tiers as the law writes them and the
+reductions the law provides. Version-1 profiles are read through ``palermo.law.migrate``.
 """
 
 from __future__ import annotations
@@ -151,7 +155,8 @@ class Instrument(Strict):
     cite_as: str | None = None
     """How citations name the instrument ('Palermo Protocol, Art. 3'); default: the short title without its
     remarks in brackets."""
-    type: Literal["treaty", "protocol", "eu_directive", "ilo_convention"]
+    type: Literal["treaty", "protocol", "eu_directive", "ilo_convention", "model_law"]
+    """``model_law``: guidance that recommends, binding no state (the UNODC Model Law)."""
     adopted: Event | None = None
     opened_for_signature: Event | None = None
     entry_into_force: Event | None = None
@@ -212,14 +217,6 @@ class TreatyStatus(Strict):
 OffenceRole = Literal[CaseOffence, "definition", "extraterritoriality"]
 
 
-class Offence(Strict):
-    citation: str
-    title: str
-    role: OffenceRole
-    verified: Verified
-    src: list[str] = []
-
-
 class ChildRule(Strict):
     """Who is a child and whether improper means must be proved for a child victim."""
 
@@ -239,17 +236,20 @@ class ConsentClause(Strict):
     verified: Verified
 
 
-class Definition(Strict):
-    """The national offence expressed in the Protocol's elements: acts, means, purposes."""
+
+class Elements(Strict):
+    """What one offence requires, in the Protocol's terms: the acts, the means (and whether an adult victim needs
+    one), the purposes of exploitation, the child rule and the consent clause. Keys come from the vocabulary:
+    Protocol keys and national ones (``obtaining``, ``abuse_of_legal_process`` ...) in the same lists."""
 
     acts: list[str]
-    acts_extra: list[str] = []
     means: list[str] = []
-    means_extra: list[str] = []
     means_required_adults: Tri
     purposes: list[str]
-    purposes_extra: list[str] = []
     purposes_open_ended: bool | None = None
+    """True where the law covers any exploitation ('exploitation includes at least ...')."""
+    victim_under: int | None = Field(default=None, ge=1, le=30)
+    """Set for an offence that protects only victims under this age (a child-trafficking offence)."""
     purposes_notes: str | None = None
     child: ChildRule
     consent: ConsentClause
@@ -257,23 +257,24 @@ class Definition(Strict):
     verified: Verified
     src: list[str] = []
 
-    @property
-    def all_acts(self) -> set[str]:
-        return set(self.acts) | set(self.acts_extra)
 
-    @property
-    def all_means(self) -> set[str]:
-        return set(self.means) | set(self.means_extra)
-
-    @property
-    def all_purposes(self) -> set[str]:
-        return set(self.purposes) | set(self.purposes_extra)
+PenaltyTierKind = Literal["basic", "aggravated", "lesser"]
 
 
-class Penalty(Strict):
-    """A penalty range in years (months as fractions); ``null`` where the law fixes none."""
+class PenaltyTier(Strict):
+    """One penalty range of an offence exactly as the law writes it: a minimum, a maximum, life or death. A bound
+    the law does not state stays ``null``; nothing is inferred (a minimum is never a maximum).
 
+    An aggravated tier applies when any one of its ``circumstances`` is established, and every one of ``also``.
+    ``means`` and ``victim_under`` restate what its citation says a circumstance means: ``means_used`` counts only
+    for the means listed (with none listed it is never assumed from the facts), ``child_victim`` for a victim under
+    ``victim_under`` (default: the offence's child age)."""
+
+    tier: PenaltyTierKind = "basic"
     circumstances: list[str] = []
+    also: list[str] = []
+    means: list[str] = []
+    victim_under: int | None = Field(default=None, ge=1, le=30)
     grade: str | None = None
     min_years: float | None = Field(default=None, ge=0)
     max_years: float | None = Field(default=None, ge=0)
@@ -282,28 +283,75 @@ class Penalty(Strict):
     fine: str | None = None
     citation: str | None = None
     notes: str | None = None
+    verified: Verified
+    src: list[str] = []
 
     @model_validator(mode="after")
-    def _range(self) -> Penalty:
+    def _range(self) -> PenaltyTier:
         if self.min_years is not None and self.max_years is not None and self.min_years > self.max_years:
             raise ValueError(f"min_years {self.min_years} is above max_years {self.max_years}")
+        if self.tier == "aggravated" and not self.circumstances:
+            raise ValueError("an aggravated tier names the circumstances that trigger it")
+        if self.tier == "basic" and (self.circumstances or self.also):
+            raise ValueError("a basic tier has no circumstances: make it 'aggravated' or 'lesser'")
         return self
 
 
-class MaxPenalty(Strict):
-    years: float | None = Field(default=None, ge=0)
+ReductionKind = Literal["attempt", "preparation", "conspiracy", "complicity", "cooperation",
+                        "mitigating_circumstances", "other"]
+
+
+class Reduction(Strict):
+    """A lesser penalty the law provides and when it applies (attempt, preparation, cooperation with the
+    authorities ...), as written: ``effect`` in the law's words; ``max_factor`` only where the law states the
+    reduction as a share of the maximum (one third off: 0.667), or a range of its own."""
+
+    applies_to: ReductionKind
+    conditions: str | None = None
+    effect: str | None = None
+    max_factor: float | None = Field(default=None, gt=0, le=1)
+    min_years: float | None = Field(default=None, ge=0)
+    max_years: float | None = Field(default=None, ge=0)
     life: bool | None = None
-    death: bool | None = None
+    citation: str | None = None
     notes: str | None = None
+    verified: Verified
+    src: list[str] = []
 
 
-class Penalties(Strict):
-    basic: Penalty
-    aggravated: list[Penalty] = []
-    lesser: list[Penalty] = []
-    max_overall: MaxPenalty
+class Offence(Strict):
+    """A national offence. One that defines trafficking conduct (``elements``) is assessed on its own: a conduct
+    is trafficking there when it meets every element of at least one offence."""
+
+    key: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
+    citation: str
+    title: str
+    role: OffenceRole
+    verified: Verified
+    src: list[str] = []
+    elements: Elements | None = None
+    penalties: list[PenaltyTier] = []
+    reductions: list[Reduction] = []
     notes: str | None = None
-    sentencing_notes: str | None = None
+
+    @model_validator(mode="after")
+    def _keyed(self) -> Offence:
+        if self.elements is not None and self.key is None:
+            raise ValueError("an offence with elements needs a key (e.g. 'sex_trafficking')")
+        return self
+
+
+class Equivalence(Strict):
+    """A term of a conduct that a national law covers under another word, as the profile's own notes say (US:
+    'transfer' and 'receipt' are covered by 'obtains' and 'provides')."""
+
+    kind: Literal["act", "means", "purpose"]
+    term: str
+    covered_by: list[str] = Field(min_length=1)
+    offences: list[str] = []
+    """Keys of the offences whose elements the equivalence reads; empty: every offence."""
+    citation: str | None = None
+    notes: str | None = None
     verified: Verified
     src: list[str] = []
 
@@ -394,10 +442,11 @@ class CorporateLiability(Strict):
     verified: Verified
 
 
-class Profile(Strict):
-    """A national anti-trafficking law profile: one jurisdiction, one file."""
 
-    version: Literal[1]
+class Profile(Strict):
+    """A national anti-trafficking law profile, format version 2: one jurisdiction, one file."""
+
+    version: Literal[2]
     id: str = Field(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,8})?$")
     name: str
     iso3166: str = Field(pattern=r"^[A-Z]{2}$")
@@ -410,8 +459,8 @@ class Profile(Strict):
     verification_notes: str | None = None
     treaty_status: TreatyStatus
     offences: list[Offence]
-    definition: Definition
-    penalties: Penalties
+    equivalences: list[Equivalence] = []
+    penalty_notes: str | None = None
     aggravating_circumstances: list[str] = []
     ancillary_liability: AncillaryLiability
     jurisdiction: JurisdictionRules
@@ -420,8 +469,33 @@ class Profile(Strict):
     corporate_liability: CorporateLiability
     sources: dict[str, SourceRef] = {}
     open_questions: list[str] = []
+    migration_notes: list[str] = []
+    """What a migration from an older format did, for the reader to check (kept in the file)."""
+
+    @model_validator(mode="after")
+    def _offence_keys(self) -> Profile:
+        keys = [o.key for o in self.offences if o.key is not None]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"offence key {dupes[0]!r} is used twice")
+        for i, eq in enumerate(self.equivalences):
+            unknown = [k for k in eq.offences if k not in keys]
+            if unknown:
+                raise ValueError(f"equivalences[{i}].offences: no offence has the key {unknown[0]!r}")
+        return self
+
+    def assessed(self) -> list[Offence]:
+        """The offences that define trafficking conduct (those with elements), in file order."""
+        return [o for o in self.offences if o.elements is not None]
+
+    def offence(self, key: str) -> Offence:
+        """The offence with this key (KeyError if none)."""
+        for o in self.offences:
+            if o.key == key:
+                return o
+        raise KeyError(key)
 
     def offence_citation(self) -> str:
-        """The citation of the core trafficking offence(s)."""
-        core = [o.citation for o in self.offences if o.role in ("core_trafficking", "child_trafficking")]
+        """The citation of the offence(s) that define trafficking: '18 U.S.C. §1591; 18 U.S.C. §1590'."""
+        core = [o.citation for o in self.assessed()]
         return "; ".join(core) or (self.offences[0].citation if self.offences else self.name)

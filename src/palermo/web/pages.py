@@ -14,11 +14,16 @@ from palermo.api.law import conduct_of
 from palermo.errors import InvalidInput, named_in_input
 from palermo.law.compare import WEIGHT
 from palermo.law.library import Library
+from palermo.law.penalties import describe
+from palermo.law.terms import KINDS, terms
+from palermo.law.validation import suggest
 from palermo.model import Conduct
 from palermo.web.session import viewer
-from palermo.web.templating import render
+from palermo.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(viewer)])
+# the law pages show penalty tiers as the law writes them; the helper lives with the engine
+templates.env.globals.setdefault("penalty_text", describe)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -38,6 +43,14 @@ def gaps_page(key: str, request: Request) -> HTMLResponse:
     """The gap report of a jurisdiction."""
     lib = library_of(request)
     return render(request, "gaps.html", report=law.gaps(lib.profile(key), lib))
+
+
+@router.get("/law/vocabulary", response_class=HTMLResponse)
+def vocabulary_page(request: Request, kind: str | None = None) -> HTMLResponse:
+    """Every vocabulary key with its label, whether it is a Protocol term, and the laws that use it."""
+    if kind is not None and kind not in KINDS:
+        raise InvalidInput(f"kind: unknown kind {kind!r}{suggest(kind, KINDS)}", hint=f"kinds: {', '.join(KINDS)}")
+    return render(request, "vocabulary.html", terms=terms(library_of(request), kind), kinds=KINDS)
 
 
 @router.get("/law/instruments/{key}", response_class=HTMLResponse)
@@ -65,6 +78,9 @@ def _conduct_from_form(form: dict[str, Any], multi: dict[str, list[str]]) -> dic
         return value.upper() if value else None
 
     victim: dict[str, Any] = {"nationality": opt("victim_nationality"), "residence": opt("victim_residence")}
+    minor = {"yes": True, "no": False}.get(str(form.get("victim_minor", "")))
+    if minor is not None:
+        victim["minor"] = minor
     age = str(form.get("victim_age", "")).strip()
     if age:
         try:
@@ -82,6 +98,7 @@ def _conduct_from_form(form: dict[str, Any], multi: dict[str, list[str]]) -> dic
         "purposes": multi.get("purposes", []), "victims": [victim], "offenders": [offender],
         "places": codes("places"), "effects_in": codes("effects_in"),
         "vessel_flag": opt("vessel_flag"), "aircraft_registry": opt("aircraft_registry"),
+        "stage": str(form.get("stage") or "completed"),
     }
 
 
