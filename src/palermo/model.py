@@ -349,3 +349,99 @@ class Risk(Frozen):
     score: float = Field(ge=0, le=1)
     rules: tuple[str, ...]
     alerts: int
+
+
+# --------------------------------------------------------------------------- evidence and its custody
+
+ExhibitKind = Literal["physical", "digital"]
+CustodyKind = Literal["seizure", "intake", "transfer", "examination", "derivative", "seal", "unseal", "share_abroad",
+                      "return", "destruction"]
+CUSTODY_KINDS: tuple[CustodyKind, ...] = get_args(CustodyKind)
+ExhibitStatus = Literal["held", "shared_abroad", "returned", "destroyed"]
+
+
+def _aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("give the time with its time zone, e.g. 2026-03-01T14:30:00+01:00")
+    return moment
+
+
+class ExhibitDraft(Frozen):
+    """What an officer registers when evidence is seized or received: the first link of its chain of custody."""
+
+    label: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ./:_-]*$",
+                       description="the exhibit reference, e.g. 'JD/1' (officer's initials and number)")
+    description: str = Field(min_length=1, max_length=4000)
+    kind: ExhibitKind
+    legal_basis: str = Field(min_length=1, max_length=300, description="warrant, order or power of seizure")
+    seized_in: str = Field(pattern=STATE_PATTERN, description="state where it was seized (ISO 3166)")
+    seized_at: datetime = Field(description="when it was seized or received, with its time zone")
+    place: str = Field(min_length=1, max_length=300, description="where it was seized or received")
+    holder: str = Field(min_length=1, max_length=300, description="who holds it now (person or store)")
+    seal: str | None = Field(default=None, max_length=120, description="seal or bag number of a physical exhibit")
+    location: str | None = Field(default=None, max_length=300, description="storage location")
+    attachment_id: int | None = Field(default=None, description="a digital exhibit's file among the attachments")
+    purpose: str = Field(default="seizure as evidence", max_length=1000)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ExhibitDraft:
+        _aware(self.seized_at)
+        if self.kind == "digital" and self.attachment_id is None:
+            raise ValueError("a digital exhibit needs its file: attach it to the case and give attachment_id")
+        if self.kind == "physical" and self.attachment_id is not None:
+            raise ValueError("a physical exhibit has no file; register the file as a digital exhibit")
+        return self
+
+
+class CustodyAct(Frozen):
+    """Something done to an exhibit that its chain of custody must show: by whom (the signed-in user), when it
+    happened, where, why, and the details its kind requires."""
+
+    kind: CustodyKind
+    occurred: datetime = Field(description="when it happened, with its time zone")
+    place: str = Field(min_length=1, max_length=300)
+    purpose: str = Field(min_length=1, max_length=1000)
+    details: dict[str, str] = Field(default={}, description="what this kind of act records (see docs/evidence.md)")
+
+    @model_validator(mode="after")
+    def _aware_time(self) -> CustodyAct:
+        _aware(self.occurred)
+        return self
+
+
+class Exhibit(Frozen):
+    """An exhibit as its readers see it, with where it stands in its chain of custody."""
+
+    id: str
+    label: str
+    description: str
+    kind: ExhibitKind
+    seal: str | None
+    location: str | None
+    sha256: str | None
+    attachment_id: int | None
+    legal_basis: str
+    seized_in: str
+    seized_at: str
+    parent_id: str | None
+    status: ExhibitStatus
+    holder: str
+    events: int
+    created_by: str
+    created_at: str
+
+
+class CustodyEntry(Frozen):
+    """One signed event of a case's custody log, as stored: its place in the log, what it says and who signed."""
+
+    seq: int
+    exhibit_id: str
+    kind: CustodyKind
+    recorded: str = Field(description="when it was signed and appended (the log's clock)")
+    occurred: str
+    actor: dict[str, str]
+    place: str
+    purpose: str
+    details: dict[str, Any]
+    key_id: str
+    leaf_hash: str

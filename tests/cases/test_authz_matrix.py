@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from palermo.custody.keys import SigningKey
 from palermo.finance.desk import Desk
 from palermo.finance.generator import generate
 from palermo.finance.review import keep_hits
@@ -29,15 +30,17 @@ RELATIONS = ("owner", "member", "outsider")
 AGENCY_OF = {"owner": "gb-police", "member": "pl-police", "outsider": "ro-police"}
 MAY = {
     "admin": {"case_create", "case_read", "case_edit", "case_share", "entity_write", "note_write",
-              "attachment_write", "users_manage"},
+              "attachment_write", "users_manage", "keys_manage"},
     "investigator": {"case_create", "case_read", "case_edit", "case_share", "entity_write", "note_write",
-                     "attachment_write", "protected_read", "finance"},
-    "analyst": {"case_read", "entity_write", "note_write", "finance", "statistics"},
-    "legal_officer": {"case_read", "case_edit", "note_write", "attachment_write"},
+                     "attachment_write", "protected_read", "finance", "evidence_write", "evidence_export"},
+    "analyst": {"case_read", "entity_write", "note_write", "finance", "statistics", "evidence_write"},
+    "legal_officer": {"case_read", "case_edit", "note_write", "attachment_write", "evidence_export"},
     "victim_support": {"case_read", "entity_write", "note_write", "protected_read"},
     "auditor": {"audit_read"},
 }
 PDF = b"%PDF-1.4 test"
+EXHIBIT = {"description": "Mobile phone", "kind": "physical", "legal_basis": "Warrant 2019/123", "seized_in": "GB",
+           "seized_at": "2019-03-01T06:05:00+00:00", "place": "Walsall", "holder": "DC J. Doe", "seal": "S-1"}
 counter = itertools.count()
 
 # (method, path) -> (permission(s) needed or None for any signed-in user, scope, request builder)
@@ -105,6 +108,25 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
         "json": {"by": ["gender"], "k": 11}}),
     ("POST", "/api/finance/reports"): ("finance", "agency", lambda w: {
         "json": {"alerts": [w.alert], "reference": "STR-1"}}),
+    ("GET", "/api/cases/{ref}/exhibits"): ("case_read", "case", lambda w: {}),
+    ("POST", "/api/cases/{ref}/exhibits"): ("evidence_write", "case", lambda w: {"json": {
+        **EXHIBIT, "label": f"X-{_n()}"}}),
+    ("GET", "/api/cases/{ref}/exhibits/{exhibit}"): ("case_read", "case", lambda w: {}),
+    ("POST", "/api/cases/{ref}/exhibits/{exhibit}/events"): ("evidence_write", "case", lambda w: {"json": {
+        "kind": "examination", "occurred": "2019-03-02T10:00:00+01:00", "place": "lab", "purpose": "photographs",
+        "details": {"method": "photographed"}}}),
+    ("POST", "/api/cases/{ref}/exhibits/{exhibit}/derivatives"): ("evidence_write", "case", lambda w: {"json": {
+        "exhibit": {**EXHIBIT, "label": f"X-{_n()}", "kind": "digital", "seal": None,
+                    "attachment_id": w.attachment}, "act": {
+            "kind": "derivative", "occurred": "2019-03-02T10:00:00+01:00", "place": "lab", "purpose": "copy"}}}),
+    ("GET", "/api/cases/{ref}/exhibits/{exhibit}/bundle"): ("evidence_export", "case", lambda w: {}),
+    ("GET", "/api/cases/{ref}/custody/verify"): ("case_read", "case", lambda w: {}),
+    ("GET", "/api/cases/{ref}/custody/heads"): ("case_read", "case", lambda w: {}),
+    ("GET", "/api/keys"): (None, "agency", lambda w: {}),
+    ("POST", "/api/keys/rotate"): ("keys_manage", "agency", lambda w: {}),
+    ("GET", "/api/keys/trusted"): (None, "agency", lambda w: {}),
+    ("POST", "/api/keys/trusted"): ("keys_manage", "agency", lambda w: {"json": {
+        "keys": [w.partner_key], "label": "read aloud by phone"}}),
     ("POST", "/api/finance/cases"): (("finance", "entity_write"), "case",
                                      lambda w: {"json": {"alerts": [w.alert], "case": "GB-1"}}),
 }
@@ -145,6 +167,10 @@ class World:
                            json={"agency": "pl-police", "access": "write"}).status_code == 201
         self.attachment = client.post("/api/cases/GB-1/attachments", headers=self.boss,
                                       files={"file": ("a.pdf", PDF, "application/pdf")}).json()["id"]
+        assert client.post("/api/cases/GB-1/exhibits", headers=self.boss,
+                           json={**EXHIBIT, "label": "JD-1"}).status_code == 201
+        self.partner_key = SigningKey.generate().record(agency="pl-police", state="PL",
+                                                        valid_from=datetime.now().astimezone()).wire()
         settings = client.app.state.settings  # type: ignore[attr-defined]
         desk = Desk(settings.data_dir / "finance.duckdb")
         generate(desk.ledger, 5000, seed=1, per_typology=1)
@@ -209,7 +235,7 @@ def test_authorisation_matrix(world: World) -> None:
     checked = 0
     for (method, template), (needs, scope, build) in ROUTES.items():
         path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment, alert_id=world.alert,
-                               hit_id="hit-x", dataset="toy")
+                               hit_id="hit-x", dataset="toy", exhibit="JD-1")
         for role, relation in itertools.product(ROLES, RELATIONS):
             want = expected(role, relation, needs, scope)
             headers = {"authorization": f"Bearer {world.tokens[(role, relation)]}"}
@@ -230,7 +256,7 @@ def test_authorisation_matrix(world: World) -> None:
 def test_no_token_no_access(world: World) -> None:
     for method, template in ROUTES:
         path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment, alert_id=world.alert,
-                               hit_id="hit-x", dataset="toy")
+                               hit_id="hit-x", dataset="toy", exhibit="JD-1")
         got = world.client.request(method, path)
         assert got.status_code == 401 and got.headers["www-authenticate"] == "Bearer", (method, template)
     bad = world.client.get("/api/cases", headers={"authorization": "Bearer plm_forged"})

@@ -74,7 +74,9 @@ def test_security_doc_role_table_matches_the_policy() -> None:
                "share (owner agency)": Action.case_share, "entities": Action.entity_write,
                "notes": Action.note_write, "files": Action.attachment_write, "victim identity": Action.protected_read,
                "audit trail": Action.audit_read, "users": Action.users_manage,
-               "financial intelligence": Action.finance, "statistics releases": Action.statistics}
+               "financial intelligence": Action.finance, "statistics releases": Action.statistics,
+               "evidence (exhibits, custody acts)": Action.evidence_write,
+               "custody records out": Action.evidence_export, "signing keys": Action.keys_manage}
     lines = [ln for ln in doc.splitlines() if ln.startswith("| ")]
     header = [c.strip() for c in lines[0].strip("|").split("|")]
     assert header[1:] == list(columns)

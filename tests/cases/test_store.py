@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from palermo.cases import CaseStore
-from palermo.cases import attachments as files
 from palermo.cases import tables as t
+from palermo.cases.blobs import blob_path
 from palermo.cases.identity import Bearer
 from palermo.cases.policy import Actor
 from palermo.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, NotPermitted, VerificationFailed
@@ -28,7 +28,7 @@ def snapshot(cs: CaseStore) -> dict[str, int]:
 
 def test_migration_is_idempotent_and_at_head(cs: CaseStore) -> None:
     cs.store.upgrade()
-    assert cs.store.revision() == "0002"
+    assert cs.store.revision() == "0003"
 
 
 def test_duplicate_reference_is_refused_and_nothing_changes(cs: CaseStore, world: dict[str, Actor]) -> None:
@@ -187,7 +187,7 @@ def test_attachments_are_content_addressed_and_bad_files_refused(cs: CaseStore, 
     pdf = b"%PDF-1.7\n% witness statement\n"
     first = ws.attachments.add(world["gb_inv"], "GB-1", "statement.pdf", "application/pdf", pdf)
     again = ws.attachments.add(world["gb_inv"], "GB-1", "copy.pdf", "application/pdf", pdf)
-    assert first.sha256 == again.sha256 and files.blob_path(cs.gate.blobs, first.sha256).read_bytes() == pdf
+    assert first.sha256 == again.sha256 and blob_path(cs.gate.blobs, first.sha256).read_bytes() == pdf
     _, data = ws.attachments.content(world["gb_inv"], "GB-1", first.id)
     assert data == pdf
     before = snapshot(cs)
@@ -202,7 +202,7 @@ def test_attachments_are_content_addressed_and_bad_files_refused(cs: CaseStore, 
         with pytest.raises(InvalidInput, match=message):
             ws.attachments.add(world["gb_inv"], "GB-1", name, media, body)
     assert snapshot(cs) == before
-    files.blob_path(cs.gate.blobs, first.sha256).write_bytes(b"%PDF tampered")
+    blob_path(cs.gate.blobs, first.sha256).write_bytes(b"%PDF tampered")
     with pytest.raises(VerificationFailed, match="no longer matches"):
         ws.attachments.content(world["gb_inv"], "GB-1", first.id)
 

@@ -17,6 +17,7 @@ from palermo.cases.attachments import Attachments
 from palermo.cases.audit import AuditTrail
 from palermo.cases.casefile import CaseFiles
 from palermo.cases.entities import Entities
+from palermo.cases.evidence import Evidence
 from palermo.cases.gate import CaseGate
 from palermo.cases.identity import Bearer, Caller
 from palermo.cases.notes import Notes
@@ -24,6 +25,7 @@ from palermo.cases.policy import Action, Actor, Role
 from palermo.cases.records import Records
 from palermo.cases.sealing import Keyring
 from palermo.cases.search import Search
+from palermo.cases.signing import Signing
 from palermo.cases.store import APP_ROLE, Store
 from palermo.cases.timeline import Timeline
 from palermo.cases.transfer import Transfer
@@ -44,6 +46,8 @@ class CaseStore:
     attachments: Attachments
     audit: AuditTrail
     search: Search
+    signing: Signing
+    evidence: Evidence
 
     def dispose(self) -> None:
         """Close the database connections."""
@@ -61,10 +65,11 @@ def open_case_store(data_dir: Path, *, url: str | None = None, secret: str | Non
     keyring = Keyring.load(data_dir, secret, create=not _has_agencies(store), store_name=_name(store, data_dir))
     gate = CaseGate(store, keyring, data_dir / "blobs", max_upload)
     records = Records(gate)
+    signing = Signing(gate)
     return CaseStore(store=store, accounts=Accounts(store, keyring, hasher), gate=gate, cases=CaseFiles(gate),
                      entities=Entities(gate, records), transfer=Transfer(gate, records), notes=Notes(gate),
                      timeline=Timeline(gate), attachments=Attachments(gate), audit=AuditTrail(gate),
-                     search=Search(gate))
+                     search=Search(gate), signing=signing, evidence=Evidence(gate, signing))
 
 
 def _has_agencies(store: Store) -> bool:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Row, insert, select
@@ -12,6 +10,7 @@ from sqlalchemy import Row, insert, select
 from palermo.cases import tables as t
 from palermo.cases.accounts import now
 from palermo.cases.audit import record
+from palermo.cases.blobs import blob_path, keep
 from palermo.cases.gate import CaseGate, iso
 from palermo.cases.identity import Caller
 from palermo.cases.policy import Action
@@ -30,11 +29,6 @@ MEDIA_TYPES: dict[str, bytes | None] = {
     "message/rfc822": None,
 }
 """Accepted media types and the magic bytes a file of that type starts with (None: text, checked as UTF-8)."""
-
-
-def blob_path(root: Path, sha256: str) -> Path:
-    """Where the content with this digest lives."""
-    return root / sha256[:2] / sha256
 
 
 def check(filename: str, media_type: str, data: bytes, limit: int) -> None:
@@ -78,12 +72,7 @@ class Attachments:
         media_type = media_type.split(";")[0].strip().lower()
         sha = hashlib.sha256(data).hexdigest()
         with self.gate.case(caller, ref, Action.attachment_write) as (unit, case):
-            path = blob_path(self.gate.blobs, sha)
-            if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_bytes(data)
-                os.replace(tmp, path)
+            keep(self.gate.blobs, sha, data)
             stamp = now()
             att_id = unit.conn.execute(insert(t.attachment).values(
                 case_id=case.id, sha256=sha, filename=filename, media_type=media_type, size=len(data),

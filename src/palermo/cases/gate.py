@@ -55,9 +55,11 @@ class CaseGate:
             yield unit
 
     @contextmanager
-    def case(self, caller: Caller, ref: str, action: Action) -> Iterator[tuple[Unit, Opened]]:
-        """One transaction with the case named by ID or reference open for ``action``."""
-        with self.store.unit(caller) as unit:
+    def case(self, caller: Caller, ref: str, action: Action, *,
+             immediate: bool = False) -> Iterator[tuple[Unit, Opened]]:
+        """One transaction with the case named by ID or reference open for ``action`` (``immediate``: it will
+        write after reading and must hold the write lock from the start, see `Store.unit`)."""
+        with self.store.unit(caller, immediate=immediate) as unit:
             yield unit, self.open(unit, ref, action)
 
     def open(self, unit: Unit, ref: str, action: Action) -> Opened:

@@ -39,6 +39,9 @@ class Action(StrEnum):
     users_manage = "users_manage"
     finance = "finance"
     statistics = "statistics"
+    evidence_write = "evidence_write"
+    evidence_export = "evidence_export"
+    keys_manage = "keys_manage"
 
 
 class Access(StrEnum):
@@ -52,21 +55,28 @@ class Access(StrEnum):
 A = Action
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.admin: frozenset({A.case_create, A.case_read, A.case_edit, A.case_share, A.entity_write, A.note_write,
-                           A.attachment_write, A.users_manage}),
+                           A.attachment_write, A.users_manage, A.keys_manage}),
     Role.investigator: frozenset({A.case_create, A.case_read, A.case_edit, A.case_share, A.entity_write,
-                                  A.note_write, A.attachment_write, A.protected_read, A.finance}),
-    Role.analyst: frozenset({A.case_read, A.entity_write, A.note_write, A.finance, A.statistics}),
-    Role.legal_officer: frozenset({A.case_read, A.case_edit, A.note_write, A.attachment_write}),
+                                  A.note_write, A.attachment_write, A.protected_read, A.finance, A.evidence_write,
+                                  A.evidence_export}),
+    Role.analyst: frozenset({A.case_read, A.entity_write, A.note_write, A.finance, A.statistics,
+                             A.evidence_write}),
+    Role.legal_officer: frozenset({A.case_read, A.case_edit, A.note_write, A.attachment_write,
+                                   A.evidence_export}),
     Role.victim_support: frozenset({A.case_read, A.entity_write, A.note_write, A.protected_read}),
     Role.auditor: frozenset({A.audit_read}),
 }
 """What each role may do on cases it can see. Auditors read the audit trail, never case contents; reading a
 victim's identity (protected data) is for investigators and victim-support workers only. Financial intelligence
 (transaction alerts, screening) is for analysts and investigators; releasing statistics from victim-level data
-(k-anonymous or differentially private, against the privacy budget) is for analysts."""
+(k-anonymous or differentially private, against the privacy budget) is for analysts. Evidence is handled
+(exhibits registered, custody events recorded) by investigators and analysts (examinations, derivative copies);
+a portable custody record leaves the case with an investigator or a legal officer (for a request abroad); an
+agency's signing keys and the partner keys it trusts are managed by its administrators."""
 
 READ_ACTIONS = frozenset({A.case_read, A.protected_read})
-AGENCY_ACTIONS = frozenset({A.case_create, A.audit_read, A.users_manage, A.finance, A.statistics})
+AGENCY_ACTIONS = frozenset({A.case_create, A.audit_read, A.users_manage, A.finance, A.statistics,
+                            A.keys_manage})
 OWNER_ACTIONS = frozenset({A.case_share})
 
 

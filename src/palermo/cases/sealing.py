@@ -65,6 +65,14 @@ class Keyring:
         data: dict[str, Any] = json.loads(_decrypt(AESGCM(self._agency(wrapped)), blob, context.encode()))
         return data
 
+    def wrap(self, secret: bytes, context: str) -> bytes:
+        """Encrypt a secret (an agency's private signing key) under the master key, bound to its context."""
+        return _encrypt(self._master, secret, context.encode())
+
+    def unwrap(self, blob: bytes, context: str) -> bytes:
+        """The secret `wrap` encrypted; fails if it was moved to another context or altered."""
+        return _decrypt(self._master, blob, context.encode())
+
     def pseudonym(self, wrapped: bytes, entity_id: str) -> str:
         """A stable pseudonym for a protected person: the same within the agency, unlinkable outside it."""
         digest = hmac.new(self._agency(wrapped), entity_id.encode(), hashlib.sha256).hexdigest()

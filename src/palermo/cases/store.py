@@ -23,12 +23,21 @@ APP_ROLE = "palermo_app"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Palermo begins SQLite transactions itself (`_sqlite_begin`): the driver's own implicit BEGIN cannot ask for
+    # the write lock up front.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA busy_timeout = 10000")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # A unit that will write after reading asks for the write lock first (BEGIN IMMEDIATE, waiting up to the busy
+    # timeout): upgrading a read transaction later fails at once when another writer committed meanwhile.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")
 
 
 def _json_default(value: object) -> str:
@@ -56,6 +65,7 @@ class Store:
             self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
                                                 hide_parameters=True, json_deserializer=orjson.loads)
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
         else:
             self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True,
                                         json_deserializer=orjson.loads)
@@ -90,22 +100,29 @@ class Store:
         """One transaction; on PostgreSQL it runs as the application role with the actor's agency and user set,
         so row-level security applies even to SQL this code did not mean to write."""
         with self.engine.begin() as conn:
-            if self.postgresql:  # one round trip: set_config('role', ...) is SET LOCAL ROLE
-                conn.execute(select(*rls_settings(actor.agency_id if actor else "", actor.user_id if actor else "",
-                                                  self.app_role)))
+            self._act_as(conn, actor)
             yield conn
 
+    def _act_as(self, conn: Connection, actor: Actor | None) -> None:
+        if self.postgresql:  # one round trip: set_config('role', ...) is SET LOCAL ROLE
+            conn.execute(select(*rls_settings(actor.agency_id if actor else "", actor.user_id if actor else "",
+                                              self.app_role)))
+
     @contextmanager
-    def unit(self, caller: Caller) -> Iterator[Unit]:
+    def unit(self, caller: Caller, *, immediate: bool = False) -> Iterator[Unit]:
         """One transaction for a caller: a credential is checked in it (and on PostgreSQL the row-level security
-        settings made) by the same statement, then the work runs in the same transaction."""
-        if not isinstance(caller, Bearer):
-            with self.transaction(caller) as conn:
+        settings made) by the same statement, then the work runs in the same transaction. ``immediate``: the unit
+        will write after reading and must not fail on a concurrent writer (SQLite takes its write lock first)."""
+        with self.engine.connect() as conn:
+            if immediate:
+                conn = conn.execution_options(immediate=True)
+            with conn.begin():
+                if isinstance(caller, Bearer):
+                    actor, csrf = resolve(conn, caller, (self.app_role or "") if self.postgresql else None)
+                    yield Unit(conn, actor, csrf)
+                    return
+                self._act_as(conn, caller)
                 yield Unit(conn, caller)
-            return
-        with self.engine.begin() as conn:
-            actor, csrf = resolve(conn, caller, (self.app_role or "") if self.postgresql else None)
-            yield Unit(conn, actor, csrf)
 
     def bulk_insert(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
         """Insert many rows; a JSON column's value may come serialised already (UTF-8 bytes). On PostgreSQL as one

@@ -166,6 +166,88 @@ login_attempt = Table(
 )
 """Password checks, for throttling guessing per user and per address."""
 
+exhibit = Table(
+    "exhibit", metadata,
+    Column("case_id", String(32), ForeignKey("case_file.id"), primary_key=True),
+    Column("id", String(32), primary_key=True),
+    Column("label", String(120), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("seal", String(120)),
+    Column("location", String(300)),
+    Column("sha256", String(64)),
+    Column("attachment_id", Integer),
+    Column("legal_basis", String(300), nullable=False),
+    Column("seized_in", String(12), nullable=False),
+    Column("seized_at", String(40), nullable=False),
+    Column("parent_id", String(32)),
+    Column("status", String(20), nullable=False),
+    Column("holder", String(300), nullable=False),
+    Column("holder_agency", String(64), nullable=False),
+    Column("holder_state", String(12), nullable=False),
+    Column("created_by", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+"""An item of evidence in a case: physical (seal, storage location) or digital (a file, by its SHA-256)."""
+
+custody_log = Table(
+    "custody_log", metadata,
+    Column("case_id", String(32), ForeignKey("case_file.id"), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("state", JSON, nullable=False),
+    Column("head", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+"""A case's custody log: its size, what appending needs (the Merkle frontier for an O(log n) append, the last
+recorded time, each exhibit's last event, the destroyed exhibits) and the latest signed tree head. Appenders lock
+this row, so concurrent appends never fork the log."""
+
+custody_event = Table(
+    "custody_event", metadata,
+    Column("case_id", String(32), ForeignKey("case_file.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("exhibit_id", String(32), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("signed", Text, nullable=False),
+    Column("leaf_hash", String(64), nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("created_by", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+"""Signed custody events, append-only (the database refuses UPDATE and DELETE)."""
+
+custody_head = Table(
+    "custody_head", metadata,
+    Column("case_id", String(32), ForeignKey("case_file.id"), primary_key=True),
+    Column("size", Integer, primary_key=True, autoincrement=False),
+    Column("head", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+"""Every signed tree head of a case's custody log (the checkpoints partners may hold), append-only."""
+
+signing_key = Table(
+    "signing_key", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("agency_id", String(64), ForeignKey("agency.id"), nullable=False),
+    Column("record", Text, nullable=False),
+    Column("wrapped_private", LargeBinary, nullable=False),
+    Column("valid_from", DateTime(timezone=True), nullable=False),
+    Column("valid_until", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+"""An agency's Ed25519 signing keys: the current one and those rotated out (kept to verify what they signed)."""
+
+trusted_key = Table(
+    "trusted_key", metadata,
+    Column("agency_id", String(64), ForeignKey("agency.id"), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("record", Text, nullable=False),
+    Column("label", String(300), nullable=False),
+    Column("imported_by", String(32), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+"""Partner agencies' public keys an agency trusts, imported after comparing fingerprints out of band."""
+
 audit = Table(
     "audit_record", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -189,5 +271,5 @@ search_doc = Table(
 """On SQLite an FTS5 virtual table, on PostgreSQL a table with a generated tsvector; the migration makes both."""
 
 CASE_TABLES = ("case_file", "case_member", "entity", "case_party", "case_note", "case_event", "case_attachment",
-               "search_doc", "case_tally")
+               "search_doc", "case_tally", "exhibit", "custody_log", "custody_event", "custody_head")
 """Tables whose rows belong to one case: row-level security on PostgreSQL keys them on the case's visibility."""

@@ -17,8 +17,10 @@ from palermo.cases.attachments import Attachments
 from palermo.cases.audit import AuditTrail
 from palermo.cases.casefile import CaseFiles
 from palermo.cases.entities import Entities
+from palermo.cases.evidence import Evidence
 from palermo.cases.notes import Notes
 from palermo.cases.search import Search
+from palermo.cases.signing import Signing
 from palermo.cases.timeline import Timeline
 from palermo.cases.transfer import Transfer
 from palermo.law import Library, load_library
@@ -70,6 +72,14 @@ class Services:
     @property
     def search(self) -> Search:
         return self.store.search
+
+    @property
+    def evidence(self) -> Evidence:
+        return self.store.evidence
+
+    @property
+    def signing(self) -> Signing:
+        return self.store.signing
 
     def close(self) -> None:
         """Release the database connections."""
