@@ -25,16 +25,20 @@ class Signing:
 
     def __init__(self, gate: CaseGate) -> None:
         self.gate = gate
+        self._unwrapped: dict[str, tuple[KeyRecord, SigningKey]] = {}
 
     def current(self, conn: Connection, agency_id: str) -> tuple[KeyRecord, SigningKey]:
-        """The agency's signing key now, made on first use."""
-        row = conn.execute(select(t.signing_key).where(t.signing_key.c.agency_id == agency_id,
-                                                       t.signing_key.c.valid_until.is_(None))).first()
-        if row is not None:
-            key_record = KeyRecord.model_validate_json(row.record)
+        """The agency's signing key now, made on first use. The row is read every time (a rotation elsewhere
+        takes effect at once); the unwrapped key is kept in memory by its id, as the master key is."""
+        row = conn.execute(select(t.signing_key.c.id, t.signing_key.c.record, t.signing_key.c.wrapped_private)
+                           .where(t.signing_key.c.agency_id == agency_id,
+                                  t.signing_key.c.valid_until.is_(None))).first()
+        if row is None:
+            return self._make(conn, agency_id, now())
+        if row.id not in self._unwrapped:
             private = self.gate.keyring.unwrap(row.wrapped_private, f"signing-key/{row.id}")
-            return key_record, SigningKey.from_private_bytes(private)
-        return self._make(conn, agency_id, now())
+            self._unwrapped[row.id] = KeyRecord.model_validate_json(row.record), SigningKey.from_private_bytes(private)
+        return self._unwrapped[row.id]
 
     def _make(self, conn: Connection, agency_id: str, start: datetime) -> tuple[KeyRecord, SigningKey]:
         state = conn.execute(select(t.agency.c.state).where(t.agency.c.id == agency_id)).scalar_one()
