@@ -122,6 +122,7 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
     ("GET", "/api/cases/{ref}/exhibits/{exhibit}/bundle"): ("evidence_export", "case", lambda w: {}),
     ("GET", "/api/cases/{ref}/custody/verify"): ("case_read", "case", lambda w: {}),
     ("GET", "/api/cases/{ref}/custody/heads"): ("case_read", "case", lambda w: {}),
+    ("POST", "/api/cases/{ref}/custody/extension"): ("case_read", "case", lambda w: {"json": w.first_head}),
     ("GET", "/api/keys"): (None, "agency", lambda w: {}),
     ("POST", "/api/keys/rotate"): ("keys_manage", "agency", lambda w: {}),
     ("GET", "/api/keys/trusted"): (None, "agency", lambda w: {}),
@@ -169,6 +170,7 @@ class World:
                                       files={"file": ("a.pdf", PDF, "application/pdf")}).json()["id"]
         assert client.post("/api/cases/GB-1/exhibits", headers=self.boss,
                            json={**EXHIBIT, "label": "JD-1"}).status_code == 201
+        self.first_head = client.get("/api/cases/GB-1/custody/heads", headers=self.boss).json()[0]
         self.partner_key = SigningKey.generate().record(agency="pl-police", state="PL",
                                                         valid_from=datetime.now().astimezone()).wire()
         settings = client.app.state.settings  # type: ignore[attr-defined]

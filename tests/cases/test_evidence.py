@@ -15,9 +15,11 @@ from palermo.cases import CaseStore, open_case_store
 from palermo.cases.blobs import blob_path
 from palermo.cases.policy import Actor
 from palermo.custody.bundle import verify_bundle
+from palermo.custody.canonical import canonical
 from palermo.custody.keys import TrustStore
 from palermo.custody.merkle import root
 from palermo.custody.records import SignedEvent, SignedHead
+from palermo.custody.verify import verify_extension
 from palermo.errors import InvalidInput, NotFound, NotPermitted
 from palermo.model import CaseDraft, CustodyAct, ExhibitDraft
 
@@ -240,3 +242,29 @@ def test_a_custody_record_verifies_on_another_installation(tmp_path: Path, datab
         assert not verify_bundle(bundle, trust).ok, f"a change of byte {position} went unnoticed"
     for store in (a, b):
         store.store.dispose()
+
+
+def test_a_published_checkpoint_detects_a_rewrite_or_a_deleted_tail(cs: CaseStore, world: dict[str, Actor]) -> None:
+    inv = world["gb_inv"]
+    cs.evidence.register(inv, "GB-1", seized())
+    cs.evidence.act(inv, "GB-1", "JD/1", act("examination", method="first"))
+    published = canonical(cs.evidence.heads(inv, "GB-1")[-1])  # handed to a partner
+    cs.evidence.act(inv, "GB-1", "JD/1", act("examination", method="second"))
+    latest, proof, report = cs.evidence.extension(inv, "GB-1", published)
+    assert report.ok and SignedHead.from_bytes(latest).head.size == 3
+    assert verify_extension(published, latest, proof, TrustStore(cs.signing.published(inv))).ok
+    if cs.store.postgresql:
+        return
+    with cs.store.engine.begin() as conn:  # someone with the database file deletes the log's tail and re-signs
+        for table, verb in (("custody_event", "delete"), ("custody_head", "delete")):
+            conn.execute(text(f"DROP TRIGGER {table}_no_{verb}"))
+        conn.execute(text("DELETE FROM custody_event"))
+        conn.execute(text("DELETE FROM custody_head"))
+        conn.execute(text("DELETE FROM custody_log"))
+    cs.evidence.register(inv, "GB-1", seized("JD/9"))  # a new history, freshly signed with the right key
+    _, _, report = cs.evidence.extension(inv, "GB-1", published)
+    assert not report.ok, "a log rewritten after the checkpoint passed as its extension"
+    cs.evidence.act(inv, "GB-1", "JD/9", act("examination", method="grown past the checkpoint's size"))
+    cs.evidence.act(inv, "GB-1", "JD/9", act("examination", method="again"))
+    _, _, report = cs.evidence.extension(inv, "GB-1", published)
+    assert not report.ok and any(p.check == "consistency" for p in report.problems), report.problems

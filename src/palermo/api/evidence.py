@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from palermo.api.deps import ApiCaller, Svc
+from palermo.custody.canonical import canonical
 from palermo.model import CustodyAct, CustodyEntry, Exhibit, ExhibitDraft
 
 router = APIRouter(prefix="/api", tags=["evidence"])
@@ -97,6 +98,23 @@ def verify(ref: str, caller: ApiCaller, svc: Svc) -> Verification:
 def heads(ref: str, caller: ApiCaller, svc: Svc) -> list[dict[str, Any]]:
     """Every signed tree head of the case's custody log: publish one, and any later rewrite is detectable."""
     return svc.evidence.heads(caller, ref)
+
+
+class Extension(BaseModel):
+    ok: bool
+    latest: dict[str, Any]
+    proof: list[str]
+    problems: list[dict[str, Any]]
+
+
+@router.post("/cases/{ref}/custody/extension")
+def extension(ref: str, body: Annotated[dict[str, Any], Body(description="a signed tree head held earlier")],
+              caller: ApiCaller, svc: Svc) -> Extension:
+    """Check a checkpoint: the latest signed head, the consistency proof from the old head, and whether the log
+    only grew since (a rewrite or a deleted tail is reported)."""
+    latest, proof, report = svc.evidence.extension(caller, ref, canonical(body))
+    return Extension(ok=report.ok, latest=orjson.loads(latest), proof=proof,
+                     problems=[p.model_dump(mode="json") for p in report.problems])
 
 
 @router.get("/keys", tags=["keys"])

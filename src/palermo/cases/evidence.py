@@ -24,8 +24,10 @@ from palermo.cases.policy import Action
 from palermo.cases.signing import Signing
 from palermo.cases.store import Unit
 from palermo.custody.bundle import write_bundle
-from palermo.custody.records import SignedEvent
-from palermo.custody.verify import Report, verify_log
+from palermo.custody.records import SignedEvent, SignedHead
+from palermo.custody.report import render_html
+from palermo.custody.merkle import consistency_proof
+from palermo.custody.verify import Report, verify_extension, verify_log
 from palermo.errors import InvalidInput, NotFound
 from palermo.model import CustodyAct, CustodyEntry, CustodyKind, Exhibit, ExhibitDraft
 
@@ -129,6 +131,43 @@ class Evidence:
             record(unit.conn, unit.actor, "custody_export", case.id, row.id,
                    detail={"sha256": hashlib.sha256(data).hexdigest(), "files": bool(files)})
             return data
+
+    def court_report(self, caller: Caller, ref: str, exhibit: str) -> str:
+        """A printable custody report of one exhibit for a court: its chain of custody (who, when, where, why,
+        seals), the fingerprints of the keys that signed, and the verification of the case's log; audited."""
+        with self.gate.case(caller, ref, Action.case_read) as (unit, case):
+            row = self._exhibit(unit, case, exhibit)
+            events = self.log.events(unit, case)
+            heads = self.log.heads(unit, case)
+            trust = self.signing.store_for(unit.conn, unit.actor.agency_id)
+            files = self._files(unit, case)
+            record(unit.conn, unit.actor, "custody_report", case.id, row.id)
+        report = verify_log(events, heads, trust, files=files)
+        return render_html(report, events=[e for e in events if e.event.exhibit == row.id], heads=heads[-1:],
+                           keys=trust.records, trust=trust,
+                           title=f"Custody record of exhibit {row.label} — case {case.reference}")
+
+    def extension(self, caller: Caller, ref: str, old_head: bytes) -> tuple[bytes, list[str], Report]:
+        """For a checkpoint someone holds (a signed tree head published earlier): the log's latest signed head,
+        the consistency proof from the old head to it, and the verification that the log only grew since (a
+        rewritten or truncated log fails it). The head and proof can be sent to the holder to check themselves."""
+        old = SignedHead.from_bytes(old_head)
+        with self.gate.case(caller, ref, Action.case_read) as (unit, case):
+            if old.head.log != case.id:
+                raise InvalidInput(f"checkpoint: it is a head of log {old.head.log}, not of case {case.reference!r}")
+            leaves = [bytes.fromhex(h) for h in unit.conn.execute(
+                select(t.custody_event.c.leaf_hash).where(t.custody_event.c.case_id == case.id)
+                .order_by(t.custody_event.c.seq)).scalars()]
+            heads = self.log.heads(unit, case)
+            trust = self.signing.store_for(unit.conn, unit.actor.agency_id)
+        if not heads:
+            raise InvalidInput(f"case {case.reference!r} has no custody log yet")
+        latest = heads[-1]
+        if old.head.size > latest.head.size:
+            proof: list[str] = []
+        else:
+            proof = [h.hex() for h in consistency_proof(old.head.size, leaves[:latest.head.size])]
+        return latest.data, proof, verify_extension(old, latest, proof, trust)
 
     def heads(self, caller: Caller, ref: str) -> list[dict[str, Any]]:
         """The log's signed tree heads (checkpoints a partner can hold to detect any later rewrite)."""

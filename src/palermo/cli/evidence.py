@@ -14,6 +14,7 @@ from rich.table import Table
 
 from palermo.cli.console import JsonOpt, emit, err, out, plain
 from palermo.cli.context import services
+from palermo.custody.canonical import canonical
 from palermo.errors import InvalidInput
 from palermo.model import CUSTODY_KINDS, CustodyAct, ExhibitDraft, invalid
 
@@ -189,6 +190,42 @@ def export(case: str, exhibit: str, as_user: AsUser,
     data = svc.evidence.export(svc.accounts.actor(as_user), case, exhibit, include_files=not no_files)
     output.write_bytes(data)
     out.print(f"wrote {plain(output)} ({len(data):,} bytes)")
+
+
+@evidence_app.command("checkpoint")
+def checkpoint(case: str, as_user: AsUser,
+               output: Annotated[Path | None, typer.Option("--out", "-o", help="write the signed head here")] = None
+               ) -> None:
+    """The case's latest signed tree head, to publish or hand to a partner: any later rewrite of the log, or a
+    deleted tail, is then detectable (`palermo evidence extends`)."""
+    svc = services()
+    heads = svc.evidence.heads(svc.accounts.actor(as_user), case)
+    if not heads:
+        raise InvalidInput(f"case {case!r} has no custody log yet")
+    data = canonical(heads[-1])
+    if output:
+        output.write_bytes(data + b"\n")
+        out.print(f"wrote {plain(output)}: size {heads[-1]['head']['size']}, root {heads[-1]['head']['root']}")
+    else:
+        out.print(data.decode(), markup=False)
+
+
+@evidence_app.command("extends")
+def extends(case: str, old: Annotated[Path, typer.Argument(help="a signed tree head published earlier")],
+            as_user: AsUser) -> None:
+    """Check that the case's custody log only grew since a published checkpoint (exit 5 if it was rewritten)."""
+    try:
+        data = old.read_bytes().strip()
+    except OSError as exc:
+        raise InvalidInput(f"{old}: cannot be read: {exc.__class__.__name__}") from None
+    svc = services()
+    _, proof, result = svc.evidence.extension(svc.accounts.actor(as_user), case, data)
+    if result.ok:
+        out.print(f"[green]consistent[/]: the log extends the checkpoint (proof of {len(proof)} hashes)")
+        return
+    for problem in result.problems:
+        err.print(f"[red]problem[/] {plain(problem.where)}: {plain(problem.check)}: {plain(problem.message)}")
+    raise typer.Exit(5)
 
 
 @evidence_app.command("keys")

@@ -109,6 +109,13 @@ def bundle(ref: str, exhibit: str, session: SignedIn, svc: Svc) -> Response:
                     headers={"content-disposition": f'attachment; filename="custody-{name}.zip"'})
 
 
+@router.get("/cases/{ref}/exhibits/{exhibit}/report", response_class=HTMLResponse)
+def court_report(ref: str, exhibit: str, session: SignedIn, svc: Svc) -> HTMLResponse:
+    """The exhibit's custody record as a page that prints cleanly for a court, with its verification."""
+    return HTMLResponse(svc.evidence.court_report(session.actor, ref, exhibit),
+                        headers={"cache-control": "no-store"})
+
+
 @router.get("/keys", response_class=HTMLResponse)
 def keys_page(request: Request, session: SignedIn, svc: Svc) -> HTMLResponse:
     """The agency's signing keys (with fingerprints to read out) and the partner keys it trusts."""
