@@ -24,9 +24,9 @@ from palermo.cases.policy import Action
 from palermo.cases.signing import Signing
 from palermo.cases.store import Unit
 from palermo.custody.bundle import write_bundle
+from palermo.custody.merkle import consistency_proof
 from palermo.custody.records import SignedEvent, SignedHead
 from palermo.custody.report import render_html
-from palermo.custody.merkle import consistency_proof
 from palermo.custody.verify import Report, verify_extension, verify_log
 from palermo.errors import InvalidInput, NotFound
 from palermo.model import CustodyAct, CustodyEntry, CustodyKind, Exhibit, ExhibitDraft
