@@ -79,7 +79,7 @@ def run(cs: CaseStore, actor: object, events: int, appenders: int, cases: int) -
         try:
             for _ in range(per):
                 cs.evidence.act(actor, ref, label, act)  # type: ignore[arg-type]
-        except Exception as exc:  # noqa: BLE001 - reported after the run
+        except Exception as exc:  # reported after the run
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=x) for x in exhibits]
