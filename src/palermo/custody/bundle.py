@@ -526,7 +526,7 @@ def _verify_read(v: Verifier, bundle: Bundle) -> None:
                            "your trust store holds for that id", "keys.json")
         elif shipped.valid_until is not None and (known.valid_until is None or
                                                   parse_time(shipped.valid_until) < parse_time(known.valid_until)):
-            v._narrowed[shipped.key] = shipped.valid_until
+            v.narrow(shipped.key, shipped.valid_until)
     record = v.key(manifest.exporter.key, created, "the bundle's manifest", member="manifest.json")
     if record is not None:
         if (record.agency, record.state) != (manifest.exporter.agency, manifest.exporter.state):

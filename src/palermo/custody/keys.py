@@ -42,22 +42,32 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+# the normal form exactly: 6 fraction digits only when not all zero, no offset -00:00; the calendar is checked by
+# parsing (so that, e.g., 30 February is refused)
+NORMAL_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d"
+                              r"(?:\.(?!000000)\d{6})?(?:\+(?:[01]\d|2[0-3]):[0-5]\d|-(?!00:00)(?:[01]\d|2[0-3]):[0-5]\d)$")
+
+
 def _timestamp(value: object) -> object:
+    if type(value) is str:
+        if NORMAL_TIMESTAMP.match(value):
+            try:
+                datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a valid time") from None
+            return value
+        if not TIMESTAMP_RE.match(value):
+            raise ValueError(f"{value!r} is not a time with a UTC offset such as 2026-03-01T14:05:00+01:00")
+        try:
+            normal = timestamp(datetime.fromisoformat(value))
+        except (ValueError, InvalidInput):
+            raise ValueError(f"{value!r} is not a valid time") from None
+        raise ValueError(f"{value!r} is not in normal form (write {normal})")
     if isinstance(value, datetime):
         try:
             return timestamp(value)
         except InvalidInput as exc:
             raise ValueError(exc.message) from None
-    if isinstance(value, str):
-        if not TIMESTAMP_RE.match(value):
-            raise ValueError(f"{value!r} is not a time with a UTC offset such as 2026-03-01T14:05:00+01:00")
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{value!r} is not a valid time") from None
-        # one spelling per time: no '.000000', no '-00:00'
-        if parsed.isoformat(timespec="microseconds" if parsed.microsecond else "seconds") != value:
-            raise ValueError(f"{value!r} is not in normal form (write {timestamp(parsed)})")
     return value
 
 
@@ -233,6 +243,7 @@ class TrustStore:
     def __init__(self, records: Iterable[KeyRecord] = ()) -> None:
         self._records: dict[str, KeyRecord] = {}
         self._loaded: dict[str, Ed25519PublicKey] = {}
+        self._validity: dict[str, tuple[datetime, datetime | None]] = {}
         for record in records:
             self.add(record)
 
@@ -245,6 +256,8 @@ class TrustStore:
                                f"{known.agency} ({known.state}) with another public key or agency")
         self._records[record.key] = record
         self._loaded.pop(record.key, None)
+        self._validity[record.key] = (parse_time(record.valid_from),
+                                      parse_time(record.valid_until) if record.valid_until else None)
 
     def get(self, key: str) -> KeyRecord | None:
         """The trusted record of key id ``key``, or None."""
@@ -256,7 +269,8 @@ class TrustStore:
         if record is None:
             raise VerificationFailed(f"key {key} is not in the trust store",
                                      hint="import the agency's public key after comparing its fingerprint")
-        if not record.valid_at(at):
+        start, end = self._validity[key]
+        if at < start or (end is not None and at >= end):
             until = f" until {record.valid_until}" if record.valid_until else ""
             raise VerificationFailed(f"key {key} of {record.agency} was not in force at {timestamp(at)} "
                                      f"(valid from {record.valid_from}{until})")

@@ -63,6 +63,8 @@ DETAILS: dict[str, dict[str, bool]] = {
     "destruction": {"legal_basis": True, "method": False},
 }
 COMMON_DETAILS = ("description", "note", "seals")
+_REQUIRED = {kind: frozenset(k for k, required in rules.items() if required) for kind, rules in DETAILS.items()}
+_ALLOWED = {kind: frozenset(rules) | frozenset(COMMON_DETAILS) for kind, rules in DETAILS.items()}
 
 
 class Actor(Strict):
@@ -118,14 +120,15 @@ class EventDraft(Strict):
 
     @model_validator(mode="after")
     def _details_fit_kind(self) -> EventDraft:
-        rules = DETAILS[self.kind]
-        given = {k for k, v in self.details.__dict__.items() if v is not None}
-        missing = [k for k, required in rules.items() if required and k not in given]
-        if missing:
+        details = self.details
+        given = {k for k in details.model_fields_set if getattr(details, k) is not None}
+        required = _REQUIRED[self.kind]
+        if not required <= given:
+            missing = [k for k in DETAILS[self.kind] if k in required - given]
             raise ValueError(f"a {self.kind} event needs details: {', '.join(missing)}")
-        foreign = sorted(given - set(rules) - set(COMMON_DETAILS))
-        if foreign:
-            raise ValueError(f"details {', '.join(foreign)} do not belong to a {self.kind} event")
+        if not given <= _ALLOWED[self.kind]:
+            raise ValueError(f"details {', '.join(sorted(given - _ALLOWED[self.kind]))} do not belong to a "
+                             f"{self.kind} event")
         return self
 
 

@@ -37,6 +37,8 @@ from palermo.custody.records import (
 from palermo.errors import VerificationFailed
 
 OPENING_KINDS = ("seizure", "intake")
+_EVENT_START = len(b'{"event":')
+_EVENT_END = -len(b',"signature":"') - 88 - len(b'"}')
 CHUNK = 2048
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -203,6 +205,8 @@ class Verifier:
         self.heads = 0
         self.latest: _Head | None = None
         self._narrowed = dict(narrowed or {})
+        self._in_force: dict[str, tuple[KeyRecord, datetime, datetime | None]] = {}
+        self._noted_events = False
         self._workers = workers
         self._pool: ProcessPoolExecutor | None = None
         self._batch: list[tuple[str, bytes, bytes]] = []
@@ -245,6 +249,11 @@ class Verifier:
 
     # ------------------------------------------------------------------ keys and signatures
 
+    def narrow(self, key: str, until: str) -> None:
+        """Treat ``key`` as retired from ``until`` on (a retirement the verifier learnt from the record itself)."""
+        self._narrowed[key] = until
+        self._in_force.pop(key, None)
+
     @check("key")
     def key(self, key: str, at: datetime, where: str, **ids: Any) -> KeyRecord | None:
         """The signing key must be one your installation trusts (imported after comparing its fingerprint with the
@@ -262,6 +271,9 @@ class Verifier:
                                        f"({until})", **ids)
             return None
         self.keys_used.add(key)
+        if key not in self._in_force:
+            ends = [parse_time(t) for t in (record.valid_until, until) if t is not None]
+            self._in_force[key] = (record, parse_time(record.valid_from), min(ends) if ends else None)
         return record
 
     @check("signature")
@@ -286,13 +298,19 @@ class Verifier:
             self._pool = signature_pool(self.trust, self._workers)
         self._futures.append((self._pool.submit(verify_batch, self._batch), self._refs))
         self._batch, self._refs = [], []
+        # keep memory bounded: never more than a few chunks waiting for the workers
+        while len(self._futures) > 4 * self._workers:
+            self._collect()
+
+    def _collect(self) -> None:
+        future, refs = self._futures.pop(0)
+        for i in future.result():
+            self._bad_signature(refs[i])
 
     def _drain(self) -> None:
         self._submit()
-        for future, refs in self._futures:
-            for i in future.result():
-                self._bad_signature(refs[i])
-        self._futures.clear()
+        while self._futures:
+            self._collect()
         self.close()
 
     def _bad_signature(self, ref: tuple[str, int]) -> None:
@@ -343,45 +361,61 @@ class Verifier:
             self.problem("log", where, f"belongs to custody log {log}, not to {self.log}", **ids)
 
     def read_event(self, item: SignedEvent | bytes, position: int) -> _Ev:
-        """Parse one stored event (its exact bytes or a SignedEvent) and check it on its own."""
+        """Parse one stored event (its exact bytes or a SignedEvent) and check it on its own: form, log, key in
+        force at the recording time, acting agency, signature."""
         self.events += 1
-        where = f"event at position {position}"
+        if not self._noted_events:
+            self.ran_checks("encoding", "record", "log", "key", "agency", "signature")
+            self._noted_events = True
         if isinstance(item, SignedEvent):
             data = item.leaf_data
             signed, obj = item, item.wire()
+            canonical = True
         else:
             data = bytes(item)
             try:
                 obj = parse(data)
             except ValueError:
-                self.encoding(where, "cannot be read (not valid JSON): the stored record was damaged or edited")
+                self.encoding(f"event at position {position}", "cannot be read (not valid JSON): the stored record "
+                              "was damaged or edited")
                 return _Ev(position, leaf_hash(data))
             try:
                 signed = SignedEvent.model_validate(obj)
             except ValidationError as exc:
-                self.record(where, f"is not a valid custody event: {_first_error(exc)}")
+                self.record(f"event at position {position}", f"is not a valid custody event: {_first_error(exc)}")
                 return _Ev(position, leaf_hash(data))
-            if canonical_checked(obj) != data:
+            canonical = canonical_checked(obj) == data
+            if not canonical:
                 seq = signed.event.seq
                 self.encoding(f"event {seq}", "is not stored in the exact form in which it was signed: its bytes "
                                               "were edited", seq=seq)
         event = signed.event
         seq = event.seq
-        where = f"event {seq}"
-        recorded = parse_time(event.recorded)
-        self.log_id(event.log, where, seq=seq)
+        recorded = datetime.fromisoformat(event.recorded)
+        if event.log != self.log:
+            self.log_id(event.log, f"event {seq}", seq=seq)
         self.exhibits.add(event.exhibit)
         try:
             sig = b64decode(signed.signature, 64)
         except ValueError:
-            self.encoding(where, "has a signature that is not a 64-byte Ed25519 signature in canonical base64",
-                          seq=seq)
+            self.encoding(f"event {seq}", "has a signature that is not a 64-byte Ed25519 signature in canonical "
+                                          "base64", seq=seq)
             sig = None
-        record = self.key(event.key, recorded, where, seq=seq)
+        kid = event.key
+        known = self._in_force.get(kid)
+        record: KeyRecord | None
+        if known is not None and known[1] <= recorded and (known[2] is None or recorded < known[2]):
+            record = known[0]
+        else:
+            record = self.key(kid, recorded, f"event {seq}", seq=seq)
         if record is not None:
-            self.agency(record, event.actor.agency, event.actor.state, where, seq=seq)
+            actor = event.actor
+            if record.agency != actor.agency or record.state != actor.state:
+                self.agency(record, actor.agency, actor.state, f"event {seq}", seq=seq)
             if sig is not None:
-                self.signature(event.key, sig, EVENT_CONTEXT + canonical_checked(obj["event"]), ("event", seq))
+                # a canonical line is {"event":<event>,"signature":"<88 characters>"}: the signed bytes are inside it
+                body = data[_EVENT_START:_EVENT_END] if canonical else canonical_checked(obj["event"])
+                self.signature(kid, sig, EVENT_CONTEXT + body, ("event", seq))
         details = event.details
         derived = (details.derived_exhibit, details.derived_sha256) \
             if details.derived_exhibit and details.derived_sha256 else None
@@ -648,12 +682,15 @@ class Verifier:
         roots: list[tuple[_Head, bytes]] = []
         while pending and pending[0].size == 0:
             roots.append((pending.pop(0), frontier.root()))
+        self.ran_checks("sequence", "time", "chain", "tree-head", "coverage")
         for position, item in enumerate(events):
             ev = self.read_event(item, position)
             frontier.append(ev.leaf)
             if ev.ok:
-                self.sequence(ev, before)
-                self.time(ev, before)
+                if before is None or ev.seq != before.seq + 1:
+                    self.sequence(ev, before)
+                if before is not None and ev.recorded < before.recorded:  # type: ignore[operator]  # ok: both set
+                    self.time(ev, before)
                 self.chain(chain, ev)
                 before = ev
             while pending and pending[0].size == frontier.size:
