@@ -49,7 +49,7 @@ def test_the_installed_entry_point_runs_as_a_process():
 
 def test_help_on_every_command():
     for cmd in ([], ["law"], ["law", "list"], ["law", "show"], ["law", "assess"], ["law", "gaps"], ["law", "compare"],
-                ["law", "dual-criminality"], ["law", "jurisdiction"], ["serve"]):
+                ["law", "dual-criminality"], ["law", "jurisdiction"], ["law", "vocabulary"], ["serve"]):
         result = run(*cmd, "--help")
         assert result.returncode == 0, cmd
         assert "Usage" in result.stdout

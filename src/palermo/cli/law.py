@@ -127,7 +127,7 @@ def _show_offence(o: Offence, lib: Library) -> None:
                   + (" (open-ended)" if e.purposes_open_ended else ""))
         if e.victim_under:
             out.print(f"  Only for victims under {e.victim_under}")
-        out.print(f"  Child: under {e.child.age_below}, means required: {plain(e.child.means_required)}"
+        out.print(f"  Child: under {e.child.age_below}, means required: {plain(_yes_no(e.child.means_required))}"
                   f" ({plain(e.child.citation or '-')}) {_tag(e.child.verified)}")
         if e.child.notes:
             out.print(f"    {plain(e.child.notes)}")
@@ -359,3 +359,7 @@ def vocabulary(ctx: typer.Context, kind: Annotated[str | None, typer.Argument(
     out.print(table)
     out.print("[dim]Protocol: one of Art. 3(a)'s own terms; the others are found in national laws. A conduct uses "
               "these keys (docs/conduct.md).[/]")
+
+
+def _yes_no(value: object) -> str:
+    return "yes" if value is True else "no" if value is False else "not known" if value is None else str(value)

@@ -311,14 +311,15 @@ def _means(means: list[str] | None, purposes: list[str] | None, victim: Victim, 
                        explanation=f"Not named as such by {rule.name}, but {_equated(via, voc)}.")
     required = child_needs if child is True else rule.means_required_adults
     if child is None:
-        if rule.means_required_adults is False:
+        if rule.means_required_adults is False and child_needs is False:
             required = False
-        elif child_needs is False:
+        elif rule.means_required_adults is False or child_needs is False:
             missing = ["victim's age"] + (["means used"] if means is None else [])
             return Finding(element=element, status="undetermined", citations=[rule.definition, rule.child],
                            missing=missing,
                            explanation="No covered means is established, and without the victim's age it is not "
-                                       f"known whether the child rule (no means, under {rule.child_age_below}) applies.")
+                                       f"known whether {rule.name} requires one (the rule for children under "
+                                       f"{rule.child_age_below} differs from the rule for adults).")
     if required is False:
         who = "a child" if child else "an adult" if child is False else "any victim"
         return Finding(element=element, status="not_required", citations=[rule.definition],

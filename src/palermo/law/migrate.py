@@ -146,7 +146,7 @@ class ProfileV1(Strict):
 
 
 def _merged(*lists: list[str]) -> list[str]:
-    out: list[str] = Field(default_factory=list)
+    out: list[str] = []
     for items in lists:
         out += [k for k in items if k not in out]
     return out

@@ -41,6 +41,7 @@ CONDUCT_KEYS: list[tuple[Pattern, str]] = [((kind, "*"), kind) for kind in ("act
 KIND_NAMES = {"acts": "act", "means": "means", "purposes": "purpose", "jurisdiction_bases": "jurisdiction basis",
               "aggravating_circumstances": "aggravating circumstance"}
 EQUIVALENCE_KINDS = {"act": "acts", "means": "means", "purpose": "purposes"}
+UNION_MEMBERS = {"bool", "literal['partial']", "int", "float", "str", "none"}
 
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:
@@ -154,14 +155,17 @@ def validate_all(model: type[M], data: Any, source: str, lines: dict[yamlfile.Lo
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
-        problems = []
+        found: dict[yamlfile.Loc, list[str]] = {}
         for err in exc.errors(include_url=False, include_input=False):
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            # a union (true/false or 'partial') reports one error per member: one problem, said once
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (p.startswith("function-")
+                                                                              or p in UNION_MEMBERS)))
             message = str(err["msg"]).removeprefix("Value error, ")
             if err["type"] == "extra_forbidden" and loc:
                 message = f"unknown field{suggest(str(loc[-1]), fields_at(model, loc[:-1]))}"
-            problems.append(_at(source, lines, loc, message))
-        return None, problems
+            if message not in found.setdefault(loc, []):
+                found[loc].append(message)
+        return None, [_at(source, lines, loc, ", or ".join(messages)) for loc, messages in found.items()]
 
 
 def many(problems: list[str]) -> InvalidInput:
