@@ -344,3 +344,40 @@ def test_api_docs_make_no_request_off_the_machine(server, page, path: str, rende
     finally:
         page.context.unroute("**/*", guard)
     assert attempted == []
+
+
+def test_register_an_exhibit_record_a_transfer_and_print_its_custody_report(server, page):
+    _log_in(server, page, DEMO["username"], DEMO["password"])
+    page.goto(server + "/cases/DEMO-FORT-2019")
+    page.click("#evidence-link")
+    page.fill("input[name=label]", "JD-1")
+    page.fill("input[name=description]", "Bank cards found at the house")
+    page.fill("input[name=legal_basis]", "Search warrant 2017/44")
+    page.fill("input[name=seized_in]", "GB")
+    page.fill("input[name=date]", "2017-06-01")
+    page.fill("input[name=time]", "06:05")
+    page.fill("input[name=place]", "House in Walsall")
+    page.fill("input[name=holder]", "DC J. Doe")
+    page.fill("input[name=seal]", "S-0042")
+    page.click("#register-form button[type=submit]")
+    page.wait_for_selector("text=Chain of custody")
+    assert "/exhibits/JD-1" in page.url and "seizure" in page.inner_text("table")
+    page.select_option("#act-kind", "transfer")
+    page.fill("#act-form input[name=date]", "2017-06-01")
+    page.fill("#act-form input[name=time]", "09:30")
+    page.fill("#act-form input[name=place]", "Police station, Walsall")
+    page.fill("#act-form input[name=purpose]", "to the property store")
+    page.fill("input[name='transfer.to_holder']", "Property store B")
+    page.click("#act-form button[type=submit]")
+    page.wait_for_selector("text=Property store B")
+    rows = page.inner_text("table")
+    assert "transfer" in rows and "from holder: DC J. Doe" in rows and "to holder: Property store B" in rows
+    page.goto(server + "/cases/DEMO-FORT-2019/evidence")
+    assert "custody log verified" in page.inner_text("#verification")
+    page.goto(server + "/cases/DEMO-FORT-2019/exhibits/JD-1")
+    with page.expect_download() as download:
+        page.click("#export")
+    assert download.value.suggested_filename.endswith(".zip")
+    page.click("#court-report")
+    report = page.inner_text("body")
+    assert "JD-1" in report and "Property store B" in report and "VERIFIED" in report.upper()
