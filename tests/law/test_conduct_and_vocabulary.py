@@ -152,3 +152,14 @@ def test_pages_show_offences_tiers_and_linked_states(client):
                                                       "threshold_years": "4", "means": ["fraud"],
                                                       "purposes": ["prostitution_of_others"]}).text
     assert "at least 2 years (no maximum stated)" in dual
+
+
+def test_api_and_form_list_every_problem(client):
+    r = client.post("/api/law/assess", json={"conduct": {"acts": ["recruting"], "means": ["fraude"],
+                                                         "victims": [{"age": 300}]}})
+    assert r.status_code == 422
+    problem = r.json()
+    assert len(problem["errors"]) == 3 and "and 2 more problems" in problem["detail"]
+    assert any("did you mean 'fraud'?" in e for e in problem["errors"])
+    page = client.post("/law/assess", data={"acts": ["recruitment"], "victim_age": "200", "victim_minor": "yes"})
+    assert page.status_code == 422 and "victims[0].age" in page.text and "contradicts" not in page.text
