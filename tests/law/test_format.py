@@ -71,6 +71,9 @@ UPGRADES = {
     ("US", "18 U.S.C. §1590"),  # read in the Accountability Hub reproduction
     ("ES", "CP art. 177 bis(1)"), ("IT", "c.p. art. 601 co.1"),  # basic penalty read (entry-level verified)
     ("MX", "Ley General art. 13 (benefiting from sexual exploitation by listed means)"),  # art. 13 text read
+    ("AU", "Criminal Code s.271.2"),  # 'offence and 12-year penalty read' (verification notes)
+    ("JP", "Penal Code art. 226-2(1) (buying a person)"), ("JP", "art. 226-2(2) (buying a minor)"),
+    ("JP", "art. 226-2(3)-(4) (buying for profit, indecency, marriage or harm to life/body; selling a person)"),
 }
 
 
