@@ -302,7 +302,9 @@ def dual_criminality(
         for s in result.states:
             offences = f" under {plain(', '.join(s.offences))}" if s.offences else ""
             out.print(f"\n[bold]{plain(s.name)}[/]: offence {_styled(s.assessment.verdict)}{offences}; penalty "
-                      f"{plain(s.max_penalty)}" + (f" {_cites(s.penalty.citations)}" if s.penalty else ""))
+                      f"{plain(s.max_penalty)}" + "".join(f" {_tag(c.verified)}" for c in
+                                                          (s.penalty.citations if s.penalty else [])
+                                                          if c.verified is not True))
             if s.penalty and s.penalty.explanation:
                 out.print(f"  [dim]{plain(s.penalty.explanation)}[/]")
             if s.penalty and s.penalty.may_also_apply:
