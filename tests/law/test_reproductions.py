@@ -109,14 +109,25 @@ def test_us_transfer_and_receipt_covered_as_obtaining_and_providing(library):
 
 def test_an_equivalence_in_a_user_profile_is_applied(tmp_path):
     data = yaml.safe_load((PACKAGED / "jurisdictions" / "DE.yaml").read_text())
-    data["equivalences"] = [{"kind": "means", "term": "kidnapping", "covered_by": ["abduction"],
-                             "citation": "StGB §232(2)", "notes": "kidnapping is 'entführt' (test)", "verified": False}]
+    data["equivalences"] = [{"kind": "means", "term": "extortion", "covered_by": ["other_coercion"],
+                             "citation": "StGB §232(2)", "notes": "extortion as a threat (test wording)",
+                             "verified": False}]
     (tmp_path / "DE.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
     lib = load_library([tmp_path])
-    facts = conduct(acts=["recruitment"], means=["kidnapping"], purposes=["slavery"], victims=[{"age": 30}])
+    facts = conduct(acts=["recruitment"], means=["extortion"], purposes=["slavery"], victims=[{"age": 30}])
     assert assess(facts, "DE", load_library()).verdict == "no"
     result = assess(facts, "DE", lib)
-    assert result.verdict == "yes" and "kidnapping is covered as abduction" in result.findings[2].explanation
+    assert result.verdict == "yes"
+    means = next(f for f in result.findings if f.element.startswith("means"))
+    assert "extortion is covered as other forms of coercion (extortion as a threat (test wording))" in means.explanation
+    assert "StGB §232(2) [UNVERIFIED]" in result.unverified
+
+
+def test_a_term_that_is_a_form_of_a_wider_one_is_covered(library):
+    facts = conduct(acts=["recruitment"], means=["kidnapping"], purposes=["slavery"], victims=[{"age": 30}])
+    protocol = assess(facts, "palermo_protocol", library)
+    assert protocol.verdict == "yes" and "kidnapping is covered as abduction" in protocol.findings[2].explanation
+    assert assess(facts, "US", library).verdict == "no"  # abduction is no means of §§1590-1591
 
 
 # --------------------------------------------------------------------------- jurisdiction

@@ -200,10 +200,17 @@ def _names(keys: set[str] | frozenset[str], vocabulary: Vocabulary | None) -> st
     return ", ".join(labels) if labels else "none"
 
 
-def _via(kind: str, given: set[str], rule: OffenceRule) -> list[EquivalenceRule]:
-    """Equivalences that let terms of the conduct count as elements the offence names."""
+def _via(kind: str, given: set[str], rule: OffenceRule, voc: Vocabulary | None = None) -> list[EquivalenceRule]:
+    """Equivalences that let terms of the conduct count as elements the offence names: the profile's own, and a
+    term the vocabulary defines as a form of a wider one the offence names (kidnapping: abduction)."""
     own = {"act": rule.acts, "means": rule.means, "purpose": rule.purposes}[kind]
-    return [q for q in rule.equivalences if q.kind == kind and q.term in given and q.covered_by & own]
+    found = [q for q in rule.equivalences if q.kind == kind and q.term in given and q.covered_by & own]
+    for term in sorted(given) if voc is not None else []:
+        wider = voc.wider(term) if voc is not None else None
+        if wider is not None and wider in own:
+            found.append(EquivalenceRule(kind=kind, term=term, covered_by=frozenset({wider}),
+                                         citation=rule.definition, notes="a form of it, by definition"))
+    return found
 
 
 def _equated(found: list[EquivalenceRule], voc: Vocabulary | None) -> str:
@@ -219,7 +226,7 @@ def _acts(conduct: Conduct, rule: OffenceRule, voc: Vocabulary | None) -> Findin
     if covered:
         return Finding(element="act", status="met", citations=[rule.definition],
                        explanation=f"The {_names(covered, voc)} of a person is an act covered by {rule.name}.")
-    found = _via("act", set(conduct.acts), rule)
+    found = _via("act", set(conduct.acts), rule, voc)
     if found:
         return Finding(element="act", status="met", citations=[rule.definition, *[q.citation for q in found]],
                        explanation=f"Not named as such by {rule.name}, but {_equated(found, voc)}.")
@@ -242,7 +249,7 @@ def _purposes(purposes: list[str] | None, label: str, rule: OffenceRule, voc: Vo
     if not purposes:
         return Finding(element=element, status="not_met", citations=cite,
                        explanation="No purpose of exploitation is stated: the conduct lacks the purpose element.")
-    found = _via("purpose", set(purposes), rule)
+    found = _via("purpose", set(purposes), rule, voc)
     if found:
         return Finding(element=element, status="met", citations=[*cite, *[q.citation for q in found]],
                        explanation=f"Not named as such by {rule.name}, but {_equated(found, voc)}.")
@@ -298,7 +305,7 @@ def _means(means: list[str] | None, purposes: list[str] | None, victim: Victim, 
     child = is_child(victim, rule.child_age_below)
     child_needs = _child_needs_means(purposes, rule)
     used = set(means) & rule.means if means is not None else set()
-    via = _via("means", set(means), rule) if means is not None and not used else []
+    via = _via("means", set(means), rule, voc) if means is not None and not used else []
     if child is True and child_needs is False:
         return Finding(element=element, status="not_required", citations=[rule.child],
                        explanation=f"The victim {_who(victim)}, a child under {rule.child_age_below}: no means need "

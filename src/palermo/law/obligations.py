@@ -87,8 +87,9 @@ def means(profile: Profile, library: Library, c: Citation) -> Iterator[CheckResu
     a means that counts for some of them only (say, fraud for sexual but not for labour exploitation) is partial."""
     offences = profile.assessed()
     for key in sorted(_protocol(library, "means")):
+        wider = library.vocabulary.wider(key)  # a law naming the wider term covers this one
         full = [o for o in offences if o.elements and (o.elements.means_required_adults is False
-                                                          or key in o.elements.means)]
+                                                          or key in o.elements.means or wider in o.elements.means)]
         equated = {o.citation: words for o in offences if o not in full and o.elements
                    and (words := _equated(profile, o, "means", key, o.elements.means))}
         unknown = [o for o in offences if o.elements and o.elements.means_required_adults is None]

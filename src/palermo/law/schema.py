@@ -42,6 +42,9 @@ class VocabularyTerm(Strict):
     key: str
     label: str
     note: str | None = None
+    form_of: str | None = None
+    """The key of the wider term this one is a form of, by definition (kidnapping is a form of abduction): a law
+    that names the wider term covers this one."""
 
 
 class Vocabulary(Strict):
@@ -63,6 +66,16 @@ class Vocabulary(Strict):
         if kind in ("acts", "means", "purposes"):
             terms += getattr(self, f"{kind}_extra")
         return {t.key for t in terms}
+
+    def wider(self, key: str) -> str | None:
+        """The wider term a key is a form of, if the vocabulary says so."""
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, list):
+                for term in value:
+                    if term.key == key and term.form_of:
+                        return str(term.form_of)
+        return None
 
     def label(self, key: str) -> str:
         """The human label of a key, or the key itself."""
