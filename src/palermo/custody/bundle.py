@@ -567,7 +567,12 @@ def _verify_read(v: Verifier, bundle: Bundle) -> None:
     for size in sorted(consistency):
         bundle_problem(v, "proofs.json", f"holds a consistency proof from size {size}, for which the bundle has no "
                        "tree head: a head was removed", "proofs.json")
-    chain = v.run_events(bundle.event_lines, ordered) if manifest.complete else _verify_disclosed(v, bundle, latest)
+    if manifest.complete:
+        chain = v.run_events(bundle.event_lines, ordered)
+        if sorted(v.exhibits) != manifest.exhibits:
+            bundle_problem(v, MANIFEST, "lists other exhibits than the complete log holds", MANIFEST)
+    else:
+        chain = _verify_disclosed(v, bundle, latest)
     shas = {**chain.derived, **{tip.sha: exhibit for exhibit, tip in chain.tips.items() if tip.sha}}
     for sha, member in sorted(bundle.files.items()):
         where = f"file {sha[:16]}… of the bundle"
