@@ -119,6 +119,9 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
         "exhibit": {**EXHIBIT, "label": f"X-{_n()}", "kind": "digital", "seal": None,
                     "attachment_id": w.attachment}, "act": {
             "kind": "derivative", "occurred": "2019-03-02T10:00:00+01:00", "place": "lab", "purpose": "copy"}}}),
+    ("POST", "/api/cases/{ref}/custody/events"): ("evidence_write", "case", lambda w: {"json": [
+        {"exhibit": "JD-1", "kind": "examination", "occurred": "2019-03-02T10:00:00+01:00", "place": "lab",
+         "purpose": "photographs"}] * 2}),
     ("GET", "/api/cases/{ref}/exhibits/{exhibit}/bundle"): ("evidence_export", "case", lambda w: {}),
     ("GET", "/api/cases/{ref}/custody/verify"): ("case_read", "case", lambda w: {}),
     ("GET", "/api/cases/{ref}/custody/heads"): ("case_read", "case", lambda w: {}),

@@ -268,3 +268,24 @@ def test_a_published_checkpoint_detects_a_rewrite_or_a_deleted_tail(cs: CaseStor
     cs.evidence.act(inv, "GB-1", "JD/9", act("examination", method="again"))
     _, _, report = cs.evidence.extension(inv, "GB-1", published)
     assert not report.ok and any(p.check == "consistency" for p in report.problems), report.problems
+
+
+def test_many_acts_in_order_all_or_none_under_one_head(cs: CaseStore, world: dict[str, Actor]) -> None:
+    inv = world["gb_inv"]
+    for label in ("B/1", "B/2"):
+        cs.evidence.register(inv, "GB-1", seized(label, seal=None))
+    before = log_rows(cs)
+    with pytest.raises(InvalidInput, match=r"acts\[2\] \(B/1\): .*chain of custody is closed"):
+        cs.evidence.acts(inv, "GB-1", [("B/1", act("examination")), ("B/1", act("return", to_holder="owner")),
+                                       ("B/1", act("examination"))])
+    assert log_rows(cs) == before
+    entries = cs.evidence.acts(inv, "GB-1", [("B/1", act("seal", seals="S-7")), ("B/2", act("examination")),
+                                             ("B/1", act("unseal", seals="S-7")),
+                                             ("B/2", act("transfer", to_holder="Lab", to_agency="gb-lab"))])
+    assert [e.seq for e in entries] == [2, 3, 4, 5]
+    _, heads = log_rows(cs)
+    assert [h.head.size for h in heads] == [1, 2, 6]  # one head for the batch
+    assert cs.evidence.verify(inv, "GB-1").ok
+    b2, _ = cs.evidence.exhibit(inv, "GB-1", "B/2")
+    b1, _ = cs.evidence.exhibit(inv, "GB-1", "B/1")
+    assert (b2.holder, b1.seal) == ("Lab", None)

@@ -31,6 +31,10 @@ class Derivative(Strict):
     act: CustodyAct = Field(description="the derivative act on the original: when, where, why, by what method")
 
 
+class ActOn(CustodyAct):
+    exhibit: str = Field(description="exhibit label or ID")
+
+
 class Trust(Strict):
     keys: list[dict[str, Any]] = Field(min_length=1, description="public key records as `GET /api/keys` gives them")
     label: str = Field(min_length=1, max_length=300, description="whose keys, and how the fingerprints were checked")
@@ -66,6 +70,15 @@ def record_act(ref: str, exhibit: str, body: CustodyAct, caller: ApiCaller, svc:
     """Record an act of custody (transfer, examination, seal, unseal, share_abroad, return, destruction), signed
     by the caller's agency and appended to the case's custody log."""
     return svc.evidence.act(caller, ref, exhibit, body)
+
+
+@router.post("/cases/{ref}/custody/events", status_code=201)
+def record_acts(ref: str, body: Annotated[list[ActOn], Body(min_length=1, max_length=10_000)], caller: ApiCaller,
+                svc: Svc) -> list[CustodyEntry]:
+    """Record several acts in order, all or none (a day's movements, a register carried over from paper): each
+    signed, one signed tree head covering them all."""
+    return svc.evidence.acts(caller, ref, [(a.exhibit, CustodyAct.model_validate(a.model_dump(exclude={"exhibit"})))
+                                           for a in body])
 
 
 @router.post("/cases/{ref}/exhibits/{exhibit}/derivatives", status_code=201)

@@ -6,6 +6,7 @@ event, the head and the new state, or nothing."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,12 +20,25 @@ from palermo.cases.signing import Signing
 from palermo.cases.store import Unit
 from palermo.custody.keys import timestamp
 from palermo.custody.log import LogWriter
-from palermo.custody.merkle import Frontier
+from palermo.custody.merkle import Frontier, leaf_hash
 from palermo.custody.records import Actor, Details, EventDraft, Prev, SignedEvent, SignedHead
 from palermo.errors import InvalidInput
 from palermo.model import CustodyEntry, CustodyKind
 
 EMPTY: dict[str, Any] = {"frontier": Frontier().to_json(), "last_recorded": None, "tips": {}, "destroyed": []}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One event to append: which exhibit, what kind of act, when it happened, where, why, its details."""
+
+    exhibit_id: str
+    kind: CustodyKind
+    occurred: datetime
+    place: str
+    purpose: str
+    details: dict[str, Any]
+    exhibit_sha256: str | None = None
 
 
 class CustodyLog:
@@ -52,31 +66,42 @@ class CustodyLog:
                ) -> CustodyEntry:
         """Sign one event with the acting agency's key, append it and sign the new tree head. The unit must have
         been opened ``immediate`` so that SQLite takes its write lock before anything is read."""
+        return self.append_many(unit, case, [Item(exhibit_id, kind, occurred, place, purpose, details,
+                                                  exhibit_sha256)])[0]
+
+    def append_many(self, unit: Unit, case: Opened, items: list[Item]) -> list[CustodyEntry]:
+        """Sign several events in order, append them, and sign one tree head covering them all (a register of
+        many acts costs one lock, one head signature and one transaction)."""
         writer = self.writer(unit, case)
         actor = unit.actor
         key_record, key = self.signing.current(unit.conn, actor.agency_id)
-        try:
-            draft = EventDraft(exhibit=exhibit_id, kind=kind, at=timestamp(occurred),
-                               actor=Actor(user=actor.username, name=actor.display_name or actor.username,
-                                           agency=actor.agency_id, state=key_record.state),
-                               place=place, purpose=purpose, details=Details.model_validate(details),
-                               exhibit_sha256=exhibit_sha256)
-        except ValueError as exc:
-            raise InvalidInput(f"details: {str(exc).splitlines()[-1].strip()}") from None
+        who = Actor(user=actor.username, name=actor.display_name or actor.username, agency=actor.agency_id,
+                    state=key_record.state)
         stamp = now()
-        appended = writer.append(draft, key=key, head_key=key, recorded=stamp)
-        signed, head = appended.event, appended.head
-        unit.conn.execute(insert(t.custody_event).values(
-            case_id=case.id, seq=signed.event.seq, exhibit_id=exhibit_id, kind=kind,
-            signed=signed.leaf_data.decode(), leaf_hash=signed.leaf_hash.hex(), key_id=key_record.key,
-            created_by=actor.user_id, created_at=stamp))
+        events, entries = [], []
+        for item in items:
+            try:
+                draft = EventDraft(exhibit=item.exhibit_id, kind=item.kind, at=timestamp(item.occurred), actor=who,
+                                   place=item.place, purpose=item.purpose,
+                                   details=Details.model_validate(item.details), exhibit_sha256=item.exhibit_sha256)
+            except ValueError as exc:
+                raise InvalidInput(f"details: {str(exc).splitlines()[-1].strip()}") from None
+            signed = writer.event_for(draft, key=key, recorded=stamp)
+            writer.add(signed)
+            leaf = signed.leaf_data
+            events.append({"case_id": case.id, "seq": signed.event.seq, "exhibit_id": item.exhibit_id,
+                           "kind": item.kind, "signed": leaf.decode(), "leaf_hash": leaf_hash(leaf).hex(),
+                           "key_id": key_record.key, "created_by": actor.user_id, "created_at": stamp})
+            entries.append(entry_of(signed))
+        head = writer.head(key=key, at=stamp)
+        unit.conn.execute(insert(t.custody_event), events)
         unit.conn.execute(insert(t.custody_head).values(case_id=case.id, size=head.head.size,
                                                         head=head.data.decode(), created_at=stamp))
         state = {"frontier": writer.frontier.to_json(), "last_recorded": writer.last_recorded,
                  "tips": {k: v.wire() for k, v in writer.tips.items()}, "destroyed": sorted(writer.destroyed)}
         unit.conn.execute(update(t.custody_log).where(t.custody_log.c.case_id == case.id).values(
             size=writer.size, state=state, head=head.data.decode(), updated_at=stamp))
-        return entry_of(signed)
+        return entries
 
     def events(self, unit: Unit, case: Opened, exhibit_id: str | None = None) -> list[SignedEvent]:
         """The case's signed events in log order (one exhibit's, or all)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from palermo.cases.accounts import new_id, now
 from palermo.cases.acts import Standing, apply
 from palermo.cases.audit import record
 from palermo.cases.blobs import blob_path
-from palermo.cases.custodylog import CustodyLog, entry_of
+from palermo.cases.custodylog import CustodyLog, Item, entry_of
 from palermo.cases.gate import CaseGate, Opened, iso
 from palermo.cases.identity import Caller
 from palermo.cases.policy import Action
@@ -49,20 +50,40 @@ class Evidence:
     def act(self, caller: Caller, ref: str, exhibit: str, act: CustodyAct) -> CustodyEntry:
         """Record an act of custody on an exhibit (transfer, examination, seal, sharing abroad ...), signed by the
         acting agency and appended to the case's custody log."""
-        if act.kind == "derivative":
-            raise InvalidInput("kind: a derivative copy is registered with its own exhibit (derive)")
+        return self.acts(caller, ref, [(exhibit, act)])[0]
+
+    def acts(self, caller: Caller, ref: str, items: Sequence[tuple[str, CustodyAct]]) -> list[CustodyEntry]:
+        """Record several acts in order (a day's movements of a store, a register carried over from paper), all or
+        none: each is checked against where its exhibit stands after the acts before it, each is signed, and one
+        signed tree head covers them all."""
+        if not items:
+            raise InvalidInput("acts: give at least one act")
         with self._writing(caller, ref) as (unit, case):
-            row = self._exhibit(unit, case, exhibit)
-            after = apply(_standing(row), act)
-            entry = self.log.append(unit, case, row.id, act.kind, occurred=act.occurred, place=act.place,
-                                    purpose=act.purpose, details=after.details)
-            moved = {"holder_agency": after.details["to_agency"], "holder_state": after.details["to_state"]} \
-                if act.kind == "transfer" else {}
-            unit.conn.execute(update(t.exhibit).where(t.exhibit.c.case_id == case.id, t.exhibit.c.id == row.id)
-                              .values(holder=after.holder, status=after.status, seal=after.seal, **moved))
-            record(unit.conn, unit.actor, "custody_event", case.id, row.id,
-                   detail={"kind": act.kind, "seq": entry.seq})
-            return entry
+            rows: dict[str, Row[Any]] = {}
+            standing: dict[str, Standing] = {}
+            batch: list[Item] = []
+            for n, (exhibit, act) in enumerate(items):
+                row = rows.get(exhibit) or self._exhibit(unit, case, exhibit)
+                rows[exhibit] = row
+                try:
+                    after = apply(standing.get(row.id) or _standing(row), act)
+                except InvalidInput as exc:
+                    raise InvalidInput(f"acts[{n}] ({row.label}): {exc.message}" if len(items) > 1 else exc.message,
+                                       hint=exc.hint) from None
+                moved = (after.details["to_agency"], after.details["to_state"]) if act.kind == "transfer" else None
+                before = standing.get(row.id) or _standing(row)
+                standing[row.id] = Standing(after.holder, after.status, after.seal,
+                                            moved[0] if moved else before.agency, moved[1] if moved else before.state)
+                batch.append(Item(row.id, act.kind, act.occurred, act.place, act.purpose, after.details))
+            entries = self.log.append_many(unit, case, batch)
+            for exhibit_id, now_ in standing.items():
+                unit.conn.execute(update(t.exhibit).where(t.exhibit.c.case_id == case.id, t.exhibit.c.id == exhibit_id)
+                                  .values(holder=now_.holder, status=now_.status, seal=now_.seal,
+                                          holder_agency=now_.agency, holder_state=now_.state))
+            record(unit.conn, unit.actor, "custody_event", case.id, ",".join(sorted(standing))[:300],
+                   detail={"kinds": sorted({a.kind for _, a in items}), "first": entries[0].seq,
+                           "last": entries[-1].seq})
+            return entries
 
     def derive(self, caller: Caller, ref: str, exhibit: str, draft: ExhibitDraft, act: CustodyAct) -> Exhibit:
         """Register a copy or extract of an exhibit (a forensic image, a photograph, a data extract: a file) as an

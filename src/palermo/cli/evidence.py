@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import orjson
 import typer
 from pydantic import ValidationError
 from rich.table import Table
@@ -93,6 +94,34 @@ def act(case: str, exhibit: str, kind: Annotated[str, typer.Option(help=", ".joi
         emit(entry)
         return
     out.print(f"event {entry.seq} recorded: {entry.kind} of {plain(exhibit)}, signed with key {entry.key_id}")
+
+
+@evidence_app.command("import")
+def import_acts(case: str, file: Annotated[Path, typer.Argument(help="JSON lines: exhibit, kind, occurred, place, "
+                                                                    "purpose, details")], as_user: AsUser) -> None:
+    """Record many acts of custody from a file, in order, all or none: every line is checked first (an error names
+    its line), then each act is signed and one tree head covers them all."""
+    items: list[tuple[str, CustodyAct]] = []
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{file}: cannot be read: {exc.__class__.__name__}") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = orjson.loads(line)
+            exhibit = data.pop("exhibit") if isinstance(data, dict) else None
+            if not isinstance(exhibit, str):
+                raise InvalidInput(f"{file}:{number}: exhibit: give the exhibit's label or ID")
+            items.append((exhibit, CustodyAct.model_validate(data)))
+        except orjson.JSONDecodeError as exc:
+            raise InvalidInput(f"{file}:{number}: not JSON ({exc})") from None
+        except ValidationError as exc:
+            raise InvalidInput(f"{file}:{number}: {invalid(exc).message}") from None
+    svc = services()
+    entries = svc.evidence.acts(svc.accounts.actor(as_user), case, items)
+    out.print(f"{len(entries)} acts recorded (events {entries[0].seq} to {entries[-1].seq}), one signed tree head")
 
 
 @evidence_app.command("list")
