@@ -115,10 +115,11 @@ def b64encode(data: bytes) -> str:
 def b64decode(text: str, size: int) -> bytes:
     """Decode base64 of exactly ``size`` bytes in its one canonical spelling; ValueError otherwise."""
     try:
-        raw = base64.b64decode(text, validate=True)
+        encoded = text.encode("ascii")
+        raw = binascii.a2b_base64(encoded, strict_mode=True)
     except (binascii.Error, ValueError):
         raise ValueError("not base64") from None
-    if len(raw) != size or base64.b64encode(raw).decode("ascii") != text:
+    if len(raw) != size or binascii.b2a_base64(raw, newline=False) != encoded:
         raise ValueError(f"not the canonical base64 of {size} bytes")
     return raw
 

@@ -224,8 +224,9 @@ class Frontier:
         h = leaf
         size = self._size
         hashes = self._hashes
+        sha = hashlib.sha256
         while size & 1:
-            h = node_hash(hashes.pop(), h)
+            h = sha(b"\x01" + hashes.pop() + h).digest()
             size >>= 1
         hashes.append(h)
         self._size += 1

@@ -30,6 +30,7 @@ from palermo.custody.records import (
     EVENT_CONTEXT,
     HEAD_CONTEXT,
     KIND_LABELS,
+    CustodyEvent,
     Prev,
     SignedEvent,
     SignedHead,
@@ -37,6 +38,7 @@ from palermo.custody.records import (
 from palermo.errors import VerificationFailed
 
 OPENING_KINDS = ("seizure", "intake")
+_SIGNED_KEYS = {"event", "signature"}
 _EVENT_START = len(b'{"event":')
 _EVENT_END = -len(b',"signature":"') - 88 - len(b'"}')
 CHUNK = 2048
@@ -369,7 +371,7 @@ class Verifier:
             self._noted_events = True
         if isinstance(item, SignedEvent):
             data = item.leaf_data
-            signed, obj = item, item.wire()
+            obj = item.wire()
             canonical = True
         else:
             data = bytes(item)
@@ -380,23 +382,31 @@ class Verifier:
                               "was damaged or edited")
                 return _Ev(position, leaf_hash(data))
             try:
-                signed = SignedEvent.model_validate(obj)
+                if type(obj) is dict and obj.keys() == _SIGNED_KEYS and type(obj["signature"]) is str:
+                    # the event alone: the same rules as SignedEvent without building the outer record
+                    event = CustodyEvent.model_validate(obj["event"])
+                    signed_text = obj["signature"]
+                else:
+                    signed = SignedEvent.model_validate(obj)
+                    event, signed_text = signed.event, signed.signature
             except ValidationError as exc:
-                self.record(f"event at position {position}", f"is not a valid custody event: {_first_error(exc)}")
+                where_in = "event." if type(obj) is dict and obj.keys() == _SIGNED_KEYS else ""
+                self.record(f"event at position {position}",
+                            f"is not a valid custody event: {where_in}{_first_error(exc)}")
                 return _Ev(position, leaf_hash(data))
             canonical = canonical_checked(obj) == data
             if not canonical:
-                seq = signed.event.seq
-                self.encoding(f"event {seq}", "is not stored in the exact form in which it was signed: its bytes "
-                                              "were edited", seq=seq)
-        event = signed.event
+                self.encoding(f"event {event.seq}", "is not stored in the exact form in which it was signed: its "
+                                                    "bytes were edited", seq=event.seq)
+        if isinstance(item, SignedEvent):
+            event, signed_text = item.event, item.signature
         seq = event.seq
         recorded = datetime.fromisoformat(event.recorded)
         if event.log != self.log:
             self.log_id(event.log, f"event {seq}", seq=seq)
         self.exhibits.add(event.exhibit)
         try:
-            sig = b64decode(signed.signature, 64)
+            sig = b64decode(signed_text, 64)
         except ValueError:
             self.encoding(f"event {seq}", "has a signature that is not a 64-byte Ed25519 signature in canonical "
                                           "base64", seq=seq)
@@ -573,9 +583,18 @@ class Verifier:
         names the exhibit's previous event (position and fingerprint) so none can be left out unseen, the
         exhibit's recorded SHA-256 never changes, and nothing happens to it after its destruction."""
         self.ran_checks("chain")
-        where, seq, exhibit = f"event {ev.seq}", ev.seq, ev.exhibit
+        seq, exhibit = ev.seq, ev.exhibit
         tip = chain.tips.get(exhibit)
         prev = ev.prev
+        if (tip is not None and prev is not None and prev.seq == tip.seq and tip.destroyed_at is None
+                and ev.derived is None and (ev.sha is None or ev.sha == tip.sha)):
+            leaf = ev.leaf.hex()
+            if prev.leaf == tip.leaf:  # the usual case: the next event of a known exhibit, correctly linked
+                tip.seq, tip.leaf, tip.kind = seq, leaf, ev.kind
+                if ev.kind == "destruction":
+                    tip.destroyed_at = seq
+                return
+        where = f"event {seq}"
         if tip is None:
             if prev is not None:
                 place = "this bundle" if chain.partial else "the log"
