@@ -445,3 +445,87 @@ class CustodyEntry(Frozen):
     details: dict[str, Any]
     key_id: str
     leaf_hash: str
+
+
+# --------------------------------------------------------------------------- victims, consent, referrals
+
+ConsentPurpose = Literal["services", "disclosure", "sharing_abroad", "proceedings", "statistics"]
+CONSENT_PURPOSES: tuple[ConsentPurpose, ...] = get_args(ConsentPurpose)
+ServiceKind = Literal["shelter", "medical", "psychological", "legal_aid", "interpretation", "compensation_claim",
+                      "return", "residence_permit"]
+SERVICE_KINDS: tuple[ServiceKind, ...] = get_args(ServiceKind)
+ReferralStatus = Literal["sent", "accepted", "declined", "completed", "withdrawn"]
+Sex = Literal["female", "male", "other"]
+
+
+class Identity(Frozen):
+    """Who the person is: sealed at rest under the agency's key, read only with a reason."""
+
+    names: list[str] = Field(min_length=1, description="names the person uses, first the one to address them by")
+    birth_date: date | None = None
+    documents: list[str] = Field(default=[], description="identity documents, e.g. 'passport RO 0512345'")
+    contacts: list[str] = Field(default=[], description="phone numbers, addresses, e-mail")
+    notes: str = Field(default="", max_length=4000)
+
+
+class VictimRecordDraft(Frozen):
+    """What a worker records when they open a victim's record (with the person present, or from a referral)."""
+
+    identity: Identity
+    jurisdiction: str = Field(pattern=STATE_PATTERN, description="the state where the person is now (whose law "
+                                                                 "gives their rights)")
+    language: str = Field(default="en", pattern=r"^[a-z]{2,3}$", description="the language they were informed in")
+    sex: Sex | None = None
+    citizenship: str | None = Field(default=None, pattern=STATE_PATTERN)
+    minor: bool | None = Field(default=None, description="under 18 when exploited, if known without a birth date")
+    case: str | None = Field(default=None, description="the case they are part of, if any (reference)")
+    entity_id: str | None = Field(default=None, description="their person in that case, if any")
+
+
+class VictimRecord(Frozen):
+    """A victim's record as its readers see it: a pseudonym, never the identity."""
+
+    id: str
+    pseudonym: str
+    agency: str
+    case_reference: str | None
+    entity_id: str | None
+    jurisdiction: str
+    language: str
+    profile: dict[str, Any]
+    version: int
+    created_at: str
+    identity: Identity | None = Field(default=None, description="only when revealed, with a reason (audited)")
+
+
+class ConsentEntry(Frozen):
+    """Consent given or withdrawn for one purpose (and recipient), when, in which language, recorded by whom."""
+
+    purpose: ConsentPurpose
+    recipient: str
+    given: bool
+    informed_in: str
+    note: str
+    recorded_by: str
+    recorded_at: str
+
+
+class Referral(Frozen):
+    """A referral of a person to a service, with its status as both sides update it."""
+
+    id: str
+    victim_id: str
+    pseudonym: str
+    service: ServiceKind
+    from_agency: str
+    to_agency: str | None
+    to_name: str
+    to_state: str
+    status: ReferralStatus
+    due: str | None
+    overdue: bool
+    note: str
+    override_reason: str | None
+    created_at: str
+    updated_at: str
+    history: list[dict[str, Any]] = []

@@ -16,6 +16,7 @@ from palermo.cases.accounts import Accounts
 from palermo.cases.attachments import Attachments
 from palermo.cases.audit import AuditTrail
 from palermo.cases.casefile import CaseFiles
+from palermo.cases.consent import Consents
 from palermo.cases.entities import Entities
 from palermo.cases.evidence import Evidence
 from palermo.cases.gate import CaseGate
@@ -23,12 +24,14 @@ from palermo.cases.identity import Bearer, Caller
 from palermo.cases.notes import Notes
 from palermo.cases.policy import Action, Actor, Role
 from palermo.cases.records import Records
+from palermo.cases.referrals import Referrals
 from palermo.cases.sealing import Keyring
 from palermo.cases.search import Search
 from palermo.cases.signing import Signing
 from palermo.cases.store import APP_ROLE, Store
 from palermo.cases.timeline import Timeline
 from palermo.cases.transfer import Transfer
+from palermo.cases.victims import Victims
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,9 @@ class CaseStore:
     search: Search
     signing: Signing
     evidence: Evidence
+    victims: Victims
+    consents: Consents
+    referrals: Referrals
 
     def dispose(self) -> None:
         """Close the database connections."""
@@ -66,10 +72,12 @@ def open_case_store(data_dir: Path, *, url: str | None = None, secret: str | Non
     gate = CaseGate(store, keyring, data_dir / "blobs", max_upload)
     records = Records(gate)
     signing = Signing(gate)
+    victims = Victims(gate)
     return CaseStore(store=store, accounts=Accounts(store, keyring, hasher), gate=gate, cases=CaseFiles(gate),
                      entities=Entities(gate, records), transfer=Transfer(gate, records), notes=Notes(gate),
                      timeline=Timeline(gate), attachments=Attachments(gate), audit=AuditTrail(gate),
-                     search=Search(gate), signing=signing, evidence=Evidence(gate, signing))
+                     search=Search(gate), signing=signing, evidence=Evidence(gate, signing), victims=victims,
+                     consents=Consents(gate, victims), referrals=Referrals(gate, victims))
 
 
 def _has_agencies(store: Store) -> bool:

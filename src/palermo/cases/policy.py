@@ -42,6 +42,11 @@ class Action(StrEnum):
     evidence_write = "evidence_write"
     evidence_export = "evidence_export"
     keys_manage = "keys_manage"
+    victim_read = "victim_read"
+    victim_write = "victim_write"
+    victim_reveal = "victim_reveal"
+    victim_grant = "victim_grant"
+    consent_override = "consent_override"
 
 
 class Access(StrEnum):
@@ -55,15 +60,16 @@ class Access(StrEnum):
 A = Action
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.admin: frozenset({A.case_create, A.case_read, A.case_edit, A.case_share, A.entity_write, A.note_write,
-                           A.attachment_write, A.users_manage, A.keys_manage}),
+                           A.attachment_write, A.users_manage, A.keys_manage, A.victim_grant, A.consent_override}),
     Role.investigator: frozenset({A.case_create, A.case_read, A.case_edit, A.case_share, A.entity_write,
                                   A.note_write, A.attachment_write, A.protected_read, A.finance, A.evidence_write,
-                                  A.evidence_export}),
+                                  A.evidence_export, A.victim_read, A.victim_write}),
     Role.analyst: frozenset({A.case_read, A.entity_write, A.note_write, A.finance, A.statistics,
                              A.evidence_write}),
     Role.legal_officer: frozenset({A.case_read, A.case_edit, A.note_write, A.attachment_write,
-                                   A.evidence_export}),
-    Role.victim_support: frozenset({A.case_read, A.entity_write, A.note_write, A.protected_read}),
+                                   A.evidence_export, A.victim_read}),
+    Role.victim_support: frozenset({A.case_read, A.entity_write, A.note_write, A.protected_read, A.victim_read,
+                                    A.victim_write, A.victim_reveal}),
     Role.auditor: frozenset({A.audit_read}),
 }
 """What each role may do on cases it can see. Auditors read the audit trail, never case contents; reading a
@@ -72,11 +78,15 @@ victim's identity (protected data) is for investigators and victim-support worke
 (k-anonymous or differentially private, against the privacy budget) is for analysts. Evidence is handled
 (exhibits registered, custody events recorded) by investigators and analysts (examinations, derivative copies);
 a portable custody record leaves the case with an investigator or a legal officer (for a request abroad); an
-agency's signing keys and the partner keys it trusts are managed by its administrators."""
+agency's signing keys and the partner keys it trusts are managed by its administrators. Victim records (by
+pseudonym) are kept by victim-support workers and investigators and read by legal officers; a person's identity is
+read by victim-support workers, or by another user an administrator granted it to, with a reason each time; only
+an administrator overrides a missing consent, with a reason."""
 
 READ_ACTIONS = frozenset({A.case_read, A.protected_read})
 AGENCY_ACTIONS = frozenset({A.case_create, A.audit_read, A.users_manage, A.finance, A.statistics,
-                            A.keys_manage})
+                            A.keys_manage, A.victim_read, A.victim_write, A.victim_reveal, A.victim_grant,
+                            A.consent_override})
 OWNER_ACTIONS = frozenset({A.case_share})
 
 

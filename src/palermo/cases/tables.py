@@ -248,6 +248,96 @@ trusted_key = Table(
 )
 """Partner agencies' public keys an agency trusts, imported after comparing fingerprints out of band."""
 
+victim = Table(
+    "victim", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("agency_id", String(64), ForeignKey("agency.id"), nullable=False),
+    Column("case_id", String(32), ForeignKey("case_file.id")),
+    Column("entity_id", String(200)),
+    Column("pseudonym", String(60), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("profile", JSON, nullable=False),
+    Column("jurisdiction", String(12), nullable=False),
+    Column("language", String(10), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_by", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+"""A person identified or presumed as a victim: identity sealed under the agency key; a pseudonym and a few
+coarse, non-identifying attributes (`profile`: sex, age band, citizenship ...) in clear for statistics."""
+
+victim_grant = Table(
+    "victim_grant", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("victim_id", String(32), ForeignKey("victim.id"), nullable=False),
+    Column("user_id", String(32), ForeignKey("app_user.id"), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("granted_by", String(32), nullable=False),
+    Column("granted_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+"""A named user allowed to read one person's identity for a while (their role alone would not)."""
+
+consent = Table(
+    "consent", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("victim_id", String(32), ForeignKey("victim.id"), nullable=False),
+    Column("purpose", String(30), nullable=False),
+    Column("recipient", String(200), nullable=False),
+    Column("given", Boolean, nullable=False),
+    Column("informed_in", String(10), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("recorded_by", String(32), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+"""Consent given or withdrawn, per purpose (and recipient), kept as a history: the latest entry decides."""
+
+referral = Table(
+    "referral", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("victim_id", String(32), ForeignKey("victim.id"), nullable=False),
+    Column("from_agency_id", String(64), ForeignKey("agency.id"), nullable=False),
+    Column("service", String(30), nullable=False),
+    Column("to_agency_id", String(64), ForeignKey("agency.id")),
+    Column("to_name", String(300), nullable=False),
+    Column("to_state", String(12), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("due", String(10)),
+    Column("note", Text, nullable=False),
+    Column("override_reason", Text),
+    Column("created_by", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+referral_event = Table(
+    "referral_event", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("referral_id", String(32), ForeignKey("referral.id"), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("by_user", String(32), nullable=False),
+    Column("by_agency", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+screening = Table(
+    "screening", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("agency_id", String(64), ForeignKey("agency.id"), nullable=False),
+    Column("victim_id", String(32), ForeignKey("victim.id")),
+    Column("indicator_set", String(80), nullable=False),
+    Column("language", String(10), nullable=False),
+    Column("answers", JSON, nullable=False),
+    Column("result", JSON),
+    Column("status", String(10), nullable=False),
+    Column("created_by", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+"""An identification screening, saved as the answers come (a draft until it is completed)."""
+
 audit = Table(
     "audit_record", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
