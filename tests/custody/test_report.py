@@ -52,3 +52,14 @@ def test_hostile_text_is_escaped() -> None:
     report = verify_log(case.lines, [h.data for h in case.heads], case.trust)
     html = render_html(report, events=[signed], heads=case.heads, keys=case.records, generated=WHEN)
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_an_unreadable_bundle_still_gets_a_report_of_its_problem(tmp_path: Path) -> None:
+    case = sample_case()
+    path = tmp_path / "broken.zip"
+    write_bundle(path, events=case.events, heads=[case.heads[-1]], keys=case.records, signer=case.police,
+                 exhibits=["EX-1"], created=WHEN)
+    path.write_bytes(path.read_bytes()[:-10])
+    report, html = render_bundle(path, case.trust, generated=WHEN)
+    assert not report.ok and [p.check for p in report.problems] == ["bundle"]
+    assert "NOT VERIFIED — 1 problem" in html and "truncated" in html

@@ -33,14 +33,14 @@ from palermo.custody.records import (
     sign_event,
     sign_head,
 )
-from palermo.custody.report import render_html
+from palermo.custody.report import render_bundle, render_html
 from palermo.custody.verify import CHECKS, Finding, Report, explain, verify_extension, verify_inclusion_of, verify_log
 
 __all__ = [
     "CHECKS", "EVENT_KINDS", "Actor", "Appended", "Bundle", "CustodyEvent", "Details", "EventDraft", "Finding",
     "Frontier", "KeyRecord", "LogWriter", "Prev", "Report", "SignedEvent", "SignedHead", "SigningKey", "Tree",
     "TreeHead", "TrustStore", "canonical", "consistency_proof", "draft", "explain", "fingerprint", "inclusion_proof",
-    "key_id", "leaf_hash", "make_event", "node_hash", "read_bundle", "render_html", "root", "sign_event", "sign_head",
+    "key_id", "leaf_hash", "make_event", "node_hash", "read_bundle", "render_bundle", "render_html", "root", "sign_event", "sign_head",
     "timestamp", "verify_bundle", "verify_consistency", "verify_extension", "verify_inclusion", "verify_inclusion_of",
     "verify_log", "write_bundle",
 ]
