@@ -30,15 +30,18 @@ RELATIONS = ("owner", "member", "outsider")
 AGENCY_OF = {"owner": "gb-police", "member": "pl-police", "outsider": "ro-police"}
 MAY = {
     "admin": {"case_create", "case_read", "case_edit", "case_share", "entity_write", "note_write",
-              "attachment_write", "users_manage", "keys_manage"},
+              "attachment_write", "users_manage", "keys_manage", "victim_grant", "consent_override"},
     "investigator": {"case_create", "case_read", "case_edit", "case_share", "entity_write", "note_write",
-                     "attachment_write", "protected_read", "finance", "evidence_write", "evidence_export"},
+                     "attachment_write", "protected_read", "finance", "evidence_write", "evidence_export",
+                     "victim_read", "victim_write"},
     "analyst": {"case_read", "entity_write", "note_write", "finance", "statistics", "evidence_write"},
-    "legal_officer": {"case_read", "case_edit", "note_write", "attachment_write", "evidence_export"},
-    "victim_support": {"case_read", "entity_write", "note_write", "protected_read"},
+    "legal_officer": {"case_read", "case_edit", "note_write", "attachment_write", "evidence_export", "victim_read"},
+    "victim_support": {"case_read", "entity_write", "note_write", "protected_read", "victim_read", "victim_write",
+                       "victim_reveal"},
     "auditor": {"audit_read"},
 }
 PDF = b"%PDF-1.4 test"
+VICTIM = {"identity": {"names": ["Ana Ionescu v9"]}, "jurisdiction": "GB", "language": "ro"}
 EXHIBIT = {"description": "Mobile phone", "kind": "physical", "legal_basis": "Warrant 2019/123", "seized_in": "GB",
            "seized_at": "2019-03-01T06:05:00+00:00", "place": "Walsall", "holder": "DC J. Doe", "seal": "S-1"}
 counter = itertools.count()
@@ -131,6 +134,24 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
     ("GET", "/api/keys/trusted"): (None, "agency", lambda w: {}),
     ("POST", "/api/keys/trusted"): ("keys_manage", "agency", lambda w: {"json": {
         "keys": [w.partner_key], "label": "read aloud by phone"}}),
+    ("GET", "/api/victims"): ("victim_read", "agency", lambda w: {}),
+    ("POST", "/api/victims"): ("victim_write", "agency", lambda w: {"json": VICTIM}),
+    ("GET", "/api/victims/{victim}"): ("victim_read", "record", lambda w: {}),
+    ("POST", "/api/victims/{victim}/reveal"): (("victim_read", "victim_reveal"), "record", lambda w: {
+        "json": {"reason": "shelter referral"}}),
+    ("POST", "/api/victims/{victim}/grants"): ("victim_grant", "record", lambda w: {
+        "json": {"username": "owner_analyst", "reason": "needs the statement", "days": 1}}),
+    ("PUT", "/api/victims/{victim}/identity"): (("victim_write", "victim_reveal"), "record", lambda w: {
+        "json": {"version": w.victim_version(), "identity": VICTIM["identity"]}}),
+    ("GET", "/api/victims/{victim}/consents"): ("victim_read", "record", lambda w: {}),
+    ("POST", "/api/victims/{victim}/consents"): ("victim_write", "record", lambda w: {
+        "json": {"purpose": "services", "given": True, "informed_in": "ro"}}),
+    ("POST", "/api/victims/{victim}/referrals"): ("victim_write", "record", lambda w: {
+        "json": {"service": "shelter", "to_name": "Shelter", "to_state": "GB"}}),
+    ("GET", "/api/referrals"): (None, "agency", lambda w: {}),
+    ("POST", "/api/referrals/{referral_id}/status"): ("victim_write", "record", lambda w: {
+        "path": f"/api/referrals/{w.fresh_referral()}/status", "json": {"status": "withdrawn"}}),
+    ("POST", "/api/agency/data-key/rotate"): ("keys_manage", "agency", lambda w: {}),
     ("POST", "/api/finance/cases"): (("finance", "entity_write"), "case",
                                      lambda w: {"json": {"alerts": [w.alert], "case": "GB-1"}}),
 }
@@ -138,6 +159,13 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
 
 def expected(role: str, relation: str, needs: str | tuple[str, ...] | None, scope: str) -> int | str:
     """What the policy promises: 'ok' (2xx), 403 or 404."""
+    if scope == "record":  # an agency's own record: its first permission, then other agencies do not see it
+        first, *rest = (needs,) if isinstance(needs, str) else needs or ("",)
+        if first not in MAY[role]:
+            return 403
+        if relation != "owner":
+            return 404
+        return "ok" if set(rest) <= MAY[role] else 403
     if scope in ("case", "owner") and relation == "outsider":
         return 404
     wanted = {needs} if isinstance(needs, str) else set(needs or ())
@@ -174,6 +202,10 @@ class World:
         assert client.post("/api/cases/GB-1/exhibits", headers=self.boss,
                            json={**EXHIBIT, "label": "JD-1"}).status_code == 201
         self.first_head = client.get("/api/cases/GB-1/custody/heads", headers=self.boss).json()[0]
+        carer = {"authorization": f"Bearer {self.tokens[('victim_support', 'owner')]}"}
+        self.victim = client.post("/api/victims", headers=carer, json=VICTIM).json()["id"]
+        assert client.post(f"/api/victims/{self.victim}/consents", headers=carer, json={
+            "purpose": "services", "given": True, "informed_in": "ro"}).status_code == 201
         self.partner_key = SigningKey.generate().record(agency="pl-police", state="PL",
                                                         valid_from=datetime.now().astimezone()).wire()
         settings = client.app.state.settings  # type: ignore[attr-defined]
@@ -208,6 +240,16 @@ class World:
         finally:
             desk.close()
 
+    def victim_version(self) -> int:
+        carer = {"authorization": f"Bearer {self.tokens[('victim_support', 'owner')]}"}
+        return int(self.client.get(f"/api/victims/{self.victim}", headers=carer).json()["version"])
+
+    def fresh_referral(self) -> str:
+        """A new referral sent by the owner agency (each status change closes one)."""
+        carer = {"authorization": f"Bearer {self.tokens[('victim_support', 'owner')]}"}
+        return str(self.client.post(f"/api/victims/{self.victim}/referrals", headers=carer, json={
+            "service": "shelter", "to_name": "Shelter", "to_state": "GB"}).json()["id"])
+
     def case_version(self) -> int:
         return int(self.client.get("/api/cases/GB-1", headers=self.boss).json()["version"])
 
@@ -240,7 +282,8 @@ def test_authorisation_matrix(world: World) -> None:
     checked = 0
     for (method, template), (needs, scope, build) in ROUTES.items():
         path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment, alert_id=world.alert,
-                               hit_id="hit-x", dataset="toy", exhibit="JD-1")
+                               hit_id="hit-x", dataset="toy", exhibit="JD-1", victim=world.victim,
+                               referral_id="r-x")
         for role, relation in itertools.product(ROLES, RELATIONS):
             want = expected(role, relation, needs, scope)
             headers = {"authorization": f"Bearer {world.tokens[(role, relation)]}"}
@@ -261,7 +304,8 @@ def test_authorisation_matrix(world: World) -> None:
 def test_no_token_no_access(world: World) -> None:
     for method, template in ROUTES:
         path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment, alert_id=world.alert,
-                               hit_id="hit-x", dataset="toy", exhibit="JD-1")
+                               hit_id="hit-x", dataset="toy", exhibit="JD-1", victim=world.victim,
+                               referral_id="r-x")
         got = world.client.request(method, path)
         assert got.status_code == 401 and got.headers["www-authenticate"] == "Bearer", (method, template)
     bad = world.client.get("/api/cases", headers={"authorization": "Bearer plm_forged"})

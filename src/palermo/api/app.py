@@ -10,14 +10,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from palermo.api import accounts, cases, evidence, finance, law, stats
+from palermo.api import accounts, cases, evidence, finance, law, protection, stats
 from palermo.api.docs import OPENAPI, mount_docs
 from palermo.api.problems import as_palermo_error, problem
 from palermo.errors import PalermoError
 from palermo.services import Services, open_services
 from palermo.settings import Settings
 
-ROUTERS = (accounts.router, law.router, cases.router, evidence.router, finance.router, stats.router)
+ROUTERS = (accounts.router, law.router, cases.router, evidence.router, protection.router, finance.router,
+           stats.router)
 
 
 def create_api(settings: Settings | None = None, services: Services | None = None) -> FastAPI:

@@ -73,7 +73,7 @@ class Referrals:
     def update(self, caller: Caller, referral_id: str, status: ReferralStatus, note: str = "") -> Referral:
         """Move a referral on: the receiving service accepts, declines or completes it, the referring agency
         withdraws it; each step keeps who, when and a note."""
-        with self.gate.begin(caller) as unit:
+        with self.gate.begin(caller, Action.victim_write) as unit:
             row = self._row(unit, referral_id)
             side = {row.from_agency_id: "sender", row.to_agency_id: "receiver"}.get(unit.actor.agency_id)
             allowed = NEXT.get(row.status, {})

@@ -1,0 +1,142 @@
+"""/api/victims, /api/referrals: victims' records (by pseudonym; the identity with a reason), consent and referrals
+to services. Thin routes over the case store's protection services."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from palermo.api.deps import ApiCaller, Svc
+from palermo.model import (
+    ConsentEntry,
+    ConsentPurpose,
+    Identity,
+    Referral,
+    ReferralStatus,
+    ServiceKind,
+    VictimRecord,
+    VictimRecordDraft,
+)
+
+router = APIRouter(prefix="/api", tags=["protection"])
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Reason(Strict):
+    reason: str = Field(min_length=5, max_length=2000, description="why you need the identity (audited)")
+
+
+class Grant(Strict):
+    username: str
+    reason: str = Field(min_length=5, max_length=2000)
+    days: int = Field(default=7, ge=1, le=90)
+
+
+class Amendment(Strict):
+    version: int
+    identity: Identity
+
+
+class ConsentRequest(Strict):
+    purpose: ConsentPurpose
+    given: bool
+    recipient: str = Field(default="", max_length=200, description="an organisation or state; empty: in general")
+    informed_in: str = Field(min_length=2, max_length=10, description="the language the person was informed in")
+    note: str = Field(default="", max_length=2000)
+
+
+class ReferralRequest(Strict):
+    service: ServiceKind
+    to_agency: str | None = Field(default=None, description="an agency of the directory")
+    to_name: str = Field(default="", max_length=300, description="a service outside the directory")
+    to_state: str = Field(default="", max_length=12)
+    due: date | None = None
+    note: str = Field(default="", max_length=4000)
+    override: str | None = Field(default=None, description="administrators: act without consent, and why")
+
+
+class StatusChange(Strict):
+    status: ReferralStatus
+    note: str = Field(default="", max_length=4000)
+
+
+@router.get("/victims")
+def list_victims(caller: ApiCaller, svc: Svc) -> list[VictimRecord]:
+    """The agency's victims' records, by pseudonym."""
+    return svc.store.victims.list(caller)
+
+
+@router.post("/victims", status_code=201)
+def open_record(body: VictimRecordDraft, caller: ApiCaller, svc: Svc) -> VictimRecord:
+    """Open a victim's record: the identity is sealed at once; the answer shows the pseudonym."""
+    return svc.store.victims.open(caller, body)
+
+
+@router.get("/victims/{victim}")
+def show_record(victim: str, caller: ApiCaller, svc: Svc) -> VictimRecord:
+    """A victim's record by ID or pseudonym, without the identity."""
+    return svc.store.victims.get(caller, victim)
+
+
+@router.post("/victims/{victim}/reveal")
+def reveal(victim: str, body: Reason, caller: ApiCaller, svc: Svc) -> VictimRecord:
+    """The record with the identity, for victim-support workers or a user granted it; audited with the reason
+    (a refusal too)."""
+    return svc.store.victims.reveal(caller, victim, body.reason)
+
+
+@router.post("/victims/{victim}/grants", status_code=201)
+def grant(victim: str, body: Grant, caller: ApiCaller, svc: Svc) -> dict[str, Any]:
+    """Let a user of the agency read this person's identity for some days (administrators)."""
+    svc.store.victims.grant(caller, victim, body.username, body.reason, body.days)
+    return {"granted": body.username, "days": body.days}
+
+
+@router.put("/victims/{victim}/identity")
+def amend(victim: str, body: Amendment, caller: ApiCaller, svc: Svc) -> VictimRecord:
+    """Replace the sealed identity (send the version you read; 409 if it changed since)."""
+    return svc.store.victims.amend(caller, victim, body.version, body.identity)
+
+
+@router.get("/victims/{victim}/consents")
+def consents(victim: str, caller: ApiCaller, svc: Svc) -> list[ConsentEntry]:
+    """Every consent given or withdrawn, oldest first."""
+    return svc.store.consents.history(caller, victim)
+
+
+@router.post("/victims/{victim}/consents", status_code=201)
+def record_consent(victim: str, body: ConsentRequest, caller: ApiCaller, svc: Svc) -> ConsentEntry:
+    """Record consent given or withdrawn for a purpose, and the language the person was informed in."""
+    return svc.store.consents.record(caller, victim, body.purpose, body.given, recipient=body.recipient,
+                                     informed_in=body.informed_in, note=body.note)
+
+
+@router.post("/victims/{victim}/referrals", status_code=201)
+def refer(victim: str, body: ReferralRequest, caller: ApiCaller, svc: Svc) -> Referral:
+    """Refer the person to a service; refused, naming the consent, if they did not consent."""
+    return svc.store.referrals.send(caller, victim, body.service, to_agency=body.to_agency, to_name=body.to_name,
+                                    to_state=body.to_state, due=body.due, note=body.note, override=body.override)
+
+
+@router.get("/referrals")
+def referrals(caller: ApiCaller, svc: Svc) -> list[Referral]:
+    """Referrals the agency sent or received, open and overdue first."""
+    return svc.store.referrals.list(caller)
+
+
+@router.post("/referrals/{referral_id}/status")
+def change_status(referral_id: str, body: StatusChange, caller: ApiCaller, svc: Svc) -> Referral:
+    """Accept, decline or complete a referral received; withdraw one sent."""
+    return svc.store.referrals.update(caller, referral_id, body.status, body.note)
+
+
+@router.post("/agency/data-key/rotate", tags=["keys"], status_code=201)
+def rotate_data_key(caller: ApiCaller, svc: Svc) -> dict[str, int]:
+    """Give the agency a new data key and re-seal what the old one protected (administrators)."""
+    return {"resealed": svc.store.victims.rotate_key(caller)}
