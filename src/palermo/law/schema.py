@@ -419,6 +419,12 @@ class Referral(Strict):
 
 class ReflectionPeriod(Strict):
     days: int | None = Field(default=None, ge=0)
+    months: int | None = Field(default=None, ge=0)
+    """Where the law counts the period in months ('three months'): the end date is counted in calendar months."""
+    bound: Literal["exact", "at_least", "at_most"] | None = None
+    """Whether the law gives the length exactly, as a minimum ('at least 30 days') or as a maximum."""
+    starts: str | None = None
+    """The event the period runs from, in the law's words (a positive reasonable-grounds decision ...)."""
     basis: str | None = None
     citation: str | None = None
     notes: str | None = None
@@ -429,6 +435,10 @@ class ReflectionPeriod(Strict):
 class ResidencePermit(Strict):
     exists: bool | None
     conditional_on_cooperation: Tri = None
+    conditions: str | None = None
+    """The conditions of the permit in the law's words."""
+    duration: str | None = None
+    """How long the permit is granted for, as the law writes it ('one year, renewable')."""
     citation: str | None = None
     notes: str | None = None
     verified: Verified
@@ -437,7 +447,22 @@ class ResidencePermit(Strict):
 
 class Compensation(Strict):
     mechanisms: list[str] = []
+    citation: str | None = None
+    notes: str | None = None
     verified: Verified
+    src: list[str] = []
+
+
+class VictimRight(Strict):
+    """A victim's right under national law (information, legal aid, assistance): what it gives and on what
+    conditions, in the law's words, with the provision that grants it."""
+
+    summary: str
+    conditions: str | None = None
+    citation: str | None = None
+    notes: str | None = None
+    verified: Verified
+    src: list[str] = []
 
 
 class VictimProtection(Strict):
@@ -445,6 +470,9 @@ class VictimProtection(Strict):
     reflection_period: ReflectionPeriod
     residence_permit: ResidencePermit
     compensation: Compensation
+    information: VictimRight | None = None
+    legal_aid: VictimRight | None = None
+    assistance: VictimRight | None = None
 
 
 class CorporateLiability(Strict):
