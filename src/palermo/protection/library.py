@@ -238,7 +238,7 @@ def _check_set(s: IndicatorSet, i: int, sources: dict[str, Source], vocab: Vocab
     dims = [d.key for d in s.dimensions]
     cites: list[tuple[yamlfile.Loc, SourceCitation | None]] = [
         ((*here, "rule", "citation"), s.rule.citation), ((*here, "rule", "child_citation"), s.rule.child_citation)]
-    points: list[tuple[yamlfile.Loc, PointsTo]] = Field(default_factory=list)
+    points: list[tuple[yamlfile.Loc, PointsTo]] = []
     for j, d in enumerate(s.dimensions):
         if dims.count(d.key) > 1 and dims.index(d.key) != j:
             yield (*here, "dimensions", j, "key"), f"dimension {d.key!r} is defined twice"

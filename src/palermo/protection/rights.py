@@ -122,7 +122,7 @@ def _party(profile: Profile, instrument: str) -> bool | None:
 
 def _obligations(profile: Profile, library: Library, kind: RightKind, child: bool | None) -> list[Obligation]:
     pairs = list(OBLIGATIONS[kind]) + (CHILD_OBLIGATIONS.get(kind, []) if child else [])
-    out: list[Obligation] = Field(default_factory=list)
+    out: list[Obligation] = []
     seen: set[str] = set()
     for inst_id, key in pairs:
         if key in seen or inst_id not in library.instruments:

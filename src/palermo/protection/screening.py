@@ -146,7 +146,7 @@ class ScreeningResult(Frozen):
 
 
 def _union(lists: Iterable[list[str]]) -> list[str]:
-    out: list[str] = Field(default_factory=list)
+    out: list[str] = []
     for keys in lists:
         out += [k for k in keys if k not in out]
     return out
@@ -240,8 +240,8 @@ def screen(answers: Answers, indicator_set: IndicatorSet) -> ScreeningResult:
         child_el = ElementResult(element="child", status="indicated" if child else "not_indicated",
                                  explanation="The person is a child: the means are not needed (Palermo Protocol, "
                                              "Art. 3(c))." if child else "The person is an adult.")
-    reasons: list[str] = Field(default_factory=list)
-    unverified: list[str] = Field(default_factory=list)
+    reasons: list[str] = []
+    unverified: list[str] = []
     dims = _dimensions(s, answers) if s.rule.kind == "dimensions" else []
     present = {d.key for d in dims if d.present}
     rule_met: bool | None = None
