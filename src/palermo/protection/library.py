@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
@@ -325,7 +325,3 @@ def load_indicators(extra_dirs: Sequence[Path] = (), *, packaged: bool = True) -
             library.origins[s.id] = "packaged" if path.parent == PACKAGED else str(path)
     return library
 
-
-def as_data(indicator_set: IndicatorSet) -> dict[str, Any]:
-    """A set as plain JSON-able data (API, pages)."""
-    return indicator_set.model_dump(mode="json")
