@@ -510,6 +510,28 @@ class ConsentEntry(Frozen):
     recorded_at: str
 
 
+ScreeningStatus = Literal["draft", "completed"]
+
+
+class Screening(Frozen):
+    """An identification screening as stored: a draft saved as the answers come, then completed with its result.
+    The answers and the result are sealed at rest and only opened on request (audited)."""
+
+    id: str
+    indicator_set: str
+    language: str = Field(description="the language the questions were asked in")
+    status: ScreeningStatus
+    recommendation: str | None = Field(description="once completed: refer, interview or none")
+    victim_id: str | None
+    pseudonym: str | None
+    version: int
+    created_by: str
+    created_at: str
+    updated_at: str
+    answers: dict[str, Any] | None = Field(default=None, description="only when opened")
+    result: dict[str, Any] | None = Field(default=None, description="only when opened, once completed")
+
+
 class Referral(Frozen):
     """A referral of a person to a service, with its status as both sides update it."""
 

@@ -42,6 +42,7 @@ MAY = {
 }
 PDF = b"%PDF-1.4 test"
 VICTIM = {"identity": {"names": ["Ana Ionescu v9"]}, "jurisdiction": "GB", "language": "ro"}
+SCREENING_SET = "ilo_forced_labour_2012"
 EXHIBIT = {"description": "Mobile phone", "kind": "physical", "legal_basis": "Warrant 2019/123", "seized_in": "GB",
            "seized_at": "2019-03-01T06:05:00+00:00", "place": "Walsall", "holder": "DC J. Doe", "seal": "S-1"}
 counter = itertools.count()
@@ -152,6 +153,18 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
     ("POST", "/api/referrals/{referral_id}/status"): ("victim_write", "record", lambda w: {
         "path": f"/api/referrals/{w.fresh_referral()}/status", "json": {"status": "withdrawn"}}),
     ("POST", "/api/agency/data-key/rotate"): ("keys_manage", "agency", lambda w: {}),
+    ("GET", "/api/victims/{victim}/rights"): ("victim_read", "record", lambda w: {}),
+    ("POST", "/api/victims/statistics"): ("victim_write", "agency", lambda w: {"json": {"dataset": f"s{_n()}"}}),
+    ("GET", "/api/indicator-sets"): (None, "agency", lambda w: {}),
+    ("POST", "/api/screenings"): ("victim_write", "agency", lambda w: {"json": {"indicator_set": SCREENING_SET}}),
+    ("GET", "/api/screenings"): ("victim_read", "agency", lambda w: {}),
+    ("GET", "/api/screenings/{screening_id}"): ("victim_read", "record", lambda w: {}),
+    ("PUT", "/api/screenings/{screening_id}"): ("victim_write", "record", lambda w: {
+        "path": f"/api/screenings/{w.fresh_screening()}", "json": {"version": 1, "answers": {}}}),
+    ("POST", "/api/screenings/{screening_id}/complete"): ("victim_write", "record", lambda w: {
+        "path": f"/api/screenings/{w.fresh_screening()}/complete", "json": {"version": 1, "answers": {}}}),
+    ("POST", "/api/screenings/{screening_id}/attach"): ("victim_write", "record", lambda w: {
+        "path": f"/api/screenings/{w.fresh_screening()}/attach", "json": {"victim": w.victim}}),
     ("POST", "/api/finance/cases"): (("finance", "entity_write"), "case",
                                      lambda w: {"json": {"alerts": [w.alert], "case": "GB-1"}}),
 }
@@ -206,6 +219,7 @@ class World:
         self.victim = client.post("/api/victims", headers=carer, json=VICTIM).json()["id"]
         assert client.post(f"/api/victims/{self.victim}/consents", headers=carer, json={
             "purpose": "services", "given": True, "informed_in": "ro"}).status_code == 201
+        self.screening = self.fresh_screening()
         self.partner_key = SigningKey.generate().record(agency="pl-police", state="PL",
                                                         valid_from=datetime.now().astimezone()).wire()
         settings = client.app.state.settings  # type: ignore[attr-defined]
@@ -243,6 +257,12 @@ class World:
     def victim_version(self) -> int:
         carer = {"authorization": f"Bearer {self.tokens[('victim_support', 'owner')]}"}
         return int(self.client.get(f"/api/victims/{self.victim}", headers=carer).json()["version"])
+
+    def fresh_screening(self) -> str:
+        """A new draft screening of the owner agency (completing one makes it final)."""
+        carer = {"authorization": f"Bearer {self.tokens[('victim_support', 'owner')]}"}
+        return str(self.client.post("/api/screenings", headers=carer,
+                                    json={"indicator_set": SCREENING_SET}).json()["id"])
 
     def fresh_referral(self) -> str:
         """A new referral sent by the owner agency (each status change closes one)."""
@@ -283,7 +303,7 @@ def test_authorisation_matrix(world: World) -> None:
     for (method, template), (needs, scope, build) in ROUTES.items():
         path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment, alert_id=world.alert,
                                hit_id="hit-x", dataset="toy", exhibit="JD-1", victim=world.victim,
-                               referral_id="r-x")
+                               referral_id="r-x", screening_id=world.screening)
         for role, relation in itertools.product(ROLES, RELATIONS):
             want = expected(role, relation, needs, scope)
             headers = {"authorization": f"Bearer {world.tokens[(role, relation)]}"}
@@ -305,7 +325,7 @@ def test_no_token_no_access(world: World) -> None:
     for method, template in ROUTES:
         path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment, alert_id=world.alert,
                                hit_id="hit-x", dataset="toy", exhibit="JD-1", victim=world.victim,
-                               referral_id="r-x")
+                               referral_id="r-x", screening_id=world.screening)
         got = world.client.request(method, path)
         assert got.status_code == 401 and got.headers["www-authenticate"] == "Bearer", (method, template)
     bad = world.client.get("/api/cases", headers={"authorization": "Bearer plm_forged"})

@@ -13,27 +13,10 @@ from sqlalchemy import text
 from palermo.cases import CaseStore
 from palermo.cases.policy import Actor
 from palermo.errors import InvalidInput, NotFound, NotPermitted
-from palermo.model import Identity, VictimRecordDraft
+from palermo.model import Identity
 
 from .conftest import user
-
-NAME = "Zoltana Vărăreanu"
-
-
-def draft(**changes: object) -> VictimRecordDraft:
-    data: dict[str, object] = {"identity": {"names": [NAME, "Zoli"], "birth_date": "2001-04-02",
-                                            "documents": ["passport RO 0512345"], "contacts": ["+40 712 345 678"]},
-                               "jurisdiction": "GB", "language": "ro", "sex": "female", "citizenship": "RO"}
-    data.update(changes)
-    return VictimRecordDraft.model_validate(data)
-
-
-def raw_database(cs: CaseStore, tmp_path: Path) -> bytes:
-    if cs.store.postgresql:
-        with cs.store.engine.connect() as conn:
-            return "\n".join(str(r) for table in ("victim", "consent", "referral", "audit_record")
-                             for r in conn.execute(text(f"SELECT * FROM {table}"))).encode()
-    return b"".join(p.read_bytes() for p in tmp_path.glob("palermo.db*"))
+from .people import NAME, draft, raw_database
 
 
 def test_identity_is_unreadable_at_rest_and_revealed_only_with_a_reason(cs: CaseStore, world: dict[str, Actor],

@@ -1,5 +1,6 @@
-"""/api/victims, /api/referrals: victims' records (by pseudonym; the identity with a reason), consent and referrals
-to services. Thin routes over the case store's protection services."""
+"""/api/victims, /api/referrals, /api/screenings: victims' records (by pseudonym; the identity with a reason),
+consent, referrals to services, identification screenings, the rights checklist and the de-identified statistics
+export. Thin routes over the protection services."""
 
 from __future__ import annotations
 
@@ -16,10 +17,13 @@ from palermo.model import (
     Identity,
     Referral,
     ReferralStatus,
+    Screening,
     ServiceKind,
     VictimRecord,
     VictimRecordDraft,
 )
+from palermo.protection import ScreeningResult
+from palermo.services.protection import RightsChecklist
 
 router = APIRouter(prefix="/api", tags=["protection"])
 
@@ -59,6 +63,36 @@ class ReferralRequest(Strict):
     due: date | None = None
     note: str = Field(default="", max_length=4000)
     override: str | None = Field(default=None, description="administrators: act without consent, and why")
+
+
+class ScreeningStart(Strict):
+    indicator_set: str = Field(description="an indicator set's id (GET /api/indicator-sets)")
+    language: str = Field(default="en", pattern=r"^[a-z]{2,3}$", description="the language of the questions")
+    victim: str | None = Field(default=None, description="the person's record, if they have one")
+    age: int | None = Field(default=None, ge=0, le=120)
+    minor: bool | None = None
+
+
+class ScreeningAnswers(Strict):
+    version: int = Field(description="the version you read (409 if someone saved since)")
+    answers: dict[str, str] = Field(default={}, description="indicator key -> yes / no / unknown")
+    age: int | None = Field(default=None, ge=0, le=120)
+    minor: bool | None = None
+    acts: list[str] | None = Field(default=None, description="acts the person described (law-vocabulary keys)")
+
+
+class Attachment(Strict):
+    victim: str
+
+
+class CtdcExport(Strict):
+    dataset: str = Field(description="name of the new statistics dataset")
+    epsilon_budget: float = Field(default=1.0, gt=0, le=100)
+
+
+class ScreeningOutcome(BaseModel):
+    screening: Screening
+    result: ScreeningResult | None
 
 
 class StatusChange(Strict):
@@ -140,3 +174,63 @@ def change_status(referral_id: str, body: StatusChange, caller: ApiCaller, svc: 
 def rotate_data_key(caller: ApiCaller, svc: Svc) -> dict[str, int]:
     """Give the agency a new data key and re-seal what the old one protected (administrators)."""
     return {"resealed": svc.store.victims.rotate_key(caller)}
+
+
+@router.get("/indicator-sets")
+def indicator_sets(caller: ApiCaller, svc: Svc) -> list[dict[str, Any]]:
+    """The indicator sets a screening can use, with their questions in English."""
+    svc.accounts.whoami(caller)
+    return [{"id": s.id, "title": s.title, "audience": s.audience, "exploitation": s.exploitation,
+             "verified": s.verified, "questions": s.questions()} for s in svc.protection.indicator_sets()]
+
+
+@router.post("/screenings", status_code=201)
+def start_screening(body: ScreeningStart, caller: ApiCaller, svc: Svc) -> Screening:
+    """Start a draft screening (answers are saved as they come with PUT)."""
+    return svc.protection.start(caller, body.indicator_set, body.language, victim=body.victim, age=body.age,
+                                minor=body.minor)
+
+
+@router.get("/screenings")
+def screenings(caller: ApiCaller, svc: Svc, victim: str | None = None) -> list[Screening]:
+    """The agency's screenings (or one person's), newest first, without their answers."""
+    return svc.protection.screenings(caller, victim=victim)
+
+
+@router.get("/screenings/{screening_id}")
+def show_screening(screening_id: str, caller: ApiCaller, svc: Svc) -> ScreeningOutcome:
+    """A screening with its answers and, once completed, its result (the reading is audited)."""
+    view = svc.protection.screening(caller, screening_id)
+    return ScreeningOutcome(screening=view.screening, result=view.result)
+
+
+@router.put("/screenings/{screening_id}")
+def save_screening(screening_id: str, body: ScreeningAnswers, caller: ApiCaller, svc: Svc) -> Screening:
+    """Save the answers so far (checked against the set first)."""
+    return svc.protection.save(caller, screening_id, body.version, body.model_dump(exclude={"version"}))
+
+
+@router.post("/screenings/{screening_id}/complete")
+def complete_screening(screening_id: str, body: ScreeningAnswers, caller: ApiCaller, svc: Svc) -> ScreeningOutcome:
+    """Save the last answers and compute the recommendation; the screening is then final."""
+    view = svc.protection.complete(caller, screening_id, body.version, body.model_dump(exclude={"version"}))
+    return ScreeningOutcome(screening=view.screening, result=view.result)
+
+
+@router.post("/screenings/{screening_id}/attach")
+def attach_screening(screening_id: str, body: Attachment, caller: ApiCaller, svc: Svc) -> Screening:
+    """Link a screening made before the person had a record to their record."""
+    return svc.protection.attach_screening(caller, screening_id, body.victim)
+
+
+@router.get("/victims/{victim}/rights")
+def victim_rights(victim: str, caller: ApiCaller, svc: Svc, today: date | None = None) -> RightsChecklist:
+    """The person's rights under the law where they are, each with citations, verification and deadline."""
+    return svc.protection.rights(caller, victim, today=today)
+
+
+@router.post("/victims/statistics", status_code=201)
+def export_statistics(body: CtdcExport, caller: ApiCaller, svc: Svc) -> dict[str, Any]:
+    """Load the agency's completed screenings into the statistics store as a de-identified CTDC dataset."""
+    ds = svc.protection.export_ctdc(caller, body.dataset, epsilon_budget=body.epsilon_budget)
+    return {"dataset": ds.name, "records": ds.rows, "variables": list(ds.columns)}

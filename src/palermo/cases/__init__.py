@@ -25,6 +25,7 @@ from palermo.cases.notes import Notes
 from palermo.cases.policy import Action, Actor, Role
 from palermo.cases.records import Records
 from palermo.cases.referrals import Referrals
+from palermo.cases.screenings import Screenings
 from palermo.cases.sealing import Keyring
 from palermo.cases.search import Search
 from palermo.cases.signing import Signing
@@ -54,6 +55,7 @@ class CaseStore:
     victims: Victims
     consents: Consents
     referrals: Referrals
+    screenings: Screenings
 
     def dispose(self) -> None:
         """Close the database connections."""
@@ -77,7 +79,8 @@ def open_case_store(data_dir: Path, *, url: str | None = None, secret: str | Non
                      entities=Entities(gate, records), transfer=Transfer(gate, records), notes=Notes(gate),
                      timeline=Timeline(gate), attachments=Attachments(gate), audit=AuditTrail(gate),
                      search=Search(gate), signing=signing, evidence=Evidence(gate, signing), victims=victims,
-                     consents=Consents(gate, victims), referrals=Referrals(gate, victims))
+                     consents=Consents(gate, victims), referrals=Referrals(gate, victims),
+                     screenings=Screenings(gate, victims))
 
 
 def _has_agencies(store: Store) -> bool:

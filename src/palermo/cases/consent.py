@@ -56,6 +56,12 @@ class Consents:
                                      .where(t.consent.c.victim_id == row.id).order_by(t.consent.c.id))
             return [_entry(dict(r._mapping), r.username) for r in rows]
 
+    def current(self, caller: Caller, victim: str) -> list[ConsentEntry]:
+        """What stands now: the latest entry for each purpose and recipient, in the order of the purposes."""
+        latest = {(e.purpose, e.recipient): e for e in self.history(caller, victim)}
+        order = {p: i for i, p in enumerate(PURPOSE_WORDS)}
+        return sorted(latest.values(), key=lambda e: (order[e.purpose], e.recipient))
+
 
 def standing(conn: Connection, victim_id: str, purpose: str, recipient: str = "") -> bool | None:
     """Whether consent for the purpose stands: the latest entry for this recipient, else the latest general one

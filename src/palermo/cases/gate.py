@@ -92,9 +92,20 @@ class CaseGate:
 
     def agency_key(self, unit: Unit, case: Opened) -> bytes:
         """The owning agency's wrapped data key (victims' identities in the case are sealed under it)."""
-        key: bytes = unit.conn.execute(select(t.agency.c.wrapped_key)
-                                       .where(t.agency.c.id == case.row.owner_agency_id)).scalar_one()
+        return self.data_key(unit, case.row.owner_agency_id)
+
+    def data_key(self, unit: Unit, agency_id: str) -> bytes:
+        """An agency's wrapped data key, under which its protected records are sealed."""
+        key: bytes = unit.conn.execute(select(t.agency.c.wrapped_key).where(t.agency.c.id == agency_id)).scalar_one()
         return key
+
+    def seal(self, unit: Unit, agency_id: str, context: str, data: dict[str, Any]) -> bytes:
+        """Encrypt a record under the agency's data key, bound to its context ('victim/ID', 'screening/ID')."""
+        return self.keyring.seal(self.data_key(unit, agency_id), context, data)
+
+    def unseal(self, unit: Unit, agency_id: str, context: str, blob: bytes) -> dict[str, Any]:
+        """Decrypt what `seal` encrypted (fails if the record was moved to another context or altered)."""
+        return self.keyring.open(self.data_key(unit, agency_id), context, blob)
 
 
 def grant_of(actor: Actor) -> Any:

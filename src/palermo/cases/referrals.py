@@ -30,6 +30,14 @@ NEXT: dict[str, dict[str, str]] = {
 referring agency withdraws."""
 
 
+def next_steps(referral: Referral, agency_id: str) -> list[ReferralStatus]:
+    """The statuses an agency may give a referral next (the sender stands in for a service outside the directory)."""
+    side = "sender" if referral.from_agency == agency_id else "receiver" if referral.to_agency == agency_id else ""
+    stand_in = side == "sender" and referral.to_agency is None
+    return [s for s, who in NEXT.get(referral.status, {}).items()  # type: ignore[misc]
+            if who == side or (who == "receiver" and stand_in)]
+
+
 class Referrals:
     """Referrals sent by the caller's agency or received by it."""
 

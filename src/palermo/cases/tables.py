@@ -329,14 +329,16 @@ screening = Table(
     Column("victim_id", String(32), ForeignKey("victim.id")),
     Column("indicator_set", String(80), nullable=False),
     Column("language", String(10), nullable=False),
-    Column("answers", JSON, nullable=False),
-    Column("result", JSON),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("recommendation", String(40)),
     Column("status", String(10), nullable=False),
+    Column("version", Integer, nullable=False),
     Column("created_by", String(32), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
-"""An identification screening, saved as the answers come (a draft until it is completed)."""
+"""An identification screening, saved as the answers come (a draft until it is completed): the answers and the
+result sealed under the agency's key, the recommendation in clear so lists need not open them."""
 
 audit = Table(
     "audit_record", metadata,

@@ -119,8 +119,9 @@ class Victims:
             return self._read(unit, row.id)
 
     def rotate_key(self, caller: Caller) -> int:
-        """Give the agency a new data key and re-seal everything the old one protected (victims' identities and
-        the sealed persons of the agency's cases), in one transaction; returns how many records were re-sealed."""
+        """Give the agency a new data key and re-seal everything the old one protected (victims' identities, their
+        screenings and the sealed persons of the agency's cases), in one transaction; returns how many records were
+        re-sealed."""
         with self.gate.begin(caller, Action.keys_manage) as unit:
             agency = unit.actor.agency_id
             keyring = self.gate.keyring
@@ -132,6 +133,12 @@ class Victims:
                 data = keyring.open(old, f"victim/{r.id}", r.sealed)
                 unit.conn.execute(update(t.victim).where(t.victim.c.id == r.id)
                                   .values(sealed=keyring.seal(new, f"victim/{r.id}", data)))
+                count += 1
+            for r in unit.conn.execute(select(t.screening.c.id, t.screening.c.sealed)
+                                       .where(t.screening.c.agency_id == agency)).all():
+                data = keyring.open(old, f"screening/{r.id}", r.sealed)
+                unit.conn.execute(update(t.screening).where(t.screening.c.id == r.id)
+                                  .values(sealed=keyring.seal(new, f"screening/{r.id}", data)))
                 count += 1
             owned = select(t.case.c.id).where(t.case.c.owner_agency_id == agency)
             for e in unit.conn.execute(select(t.entity.c.case_id, t.entity.c.id, t.entity.c.sealed).where(
@@ -165,17 +172,11 @@ class Victims:
             t.victim_grant.c.victim_id == victim_id, t.victim_grant.c.user_id == unit.actor.user_id,
             t.victim_grant.c.expires_at > now()).limit(1)).first() is not None
 
-    def _key(self, unit: Unit, agency_id: str) -> bytes:
-        key: bytes = unit.conn.execute(select(t.agency.c.wrapped_key).where(t.agency.c.id == agency_id)).scalar_one()
-        return key
-
     def _seal(self, unit: Unit, agency_id: str, victim_id: str, identity: Identity) -> bytes:
-        return self.gate.keyring.seal(self._key(unit, agency_id), f"victim/{victim_id}",
-                                      identity.model_dump(mode="json"))
+        return self.gate.seal(unit, agency_id, f"victim/{victim_id}", identity.model_dump(mode="json"))
 
     def _open(self, unit: Unit, row: Row[Any]) -> Identity:
-        data = self.gate.keyring.open(self._key(unit, row.agency_id), f"victim/{row.id}", row.sealed)
-        return Identity.model_validate(data)
+        return Identity.model_validate(self.gate.unseal(unit, row.agency_id, f"victim/{row.id}", row.sealed))
 
     def _read(self, unit: Unit, victim_id: str) -> VictimRecord:
         row = unit.conn.execute(select(t.victim, t.case.c.reference).select_from(

@@ -16,15 +16,20 @@ from palermo.cases.accounts import Accounts
 from palermo.cases.attachments import Attachments
 from palermo.cases.audit import AuditTrail
 from palermo.cases.casefile import CaseFiles
+from palermo.cases.consent import Consents
 from palermo.cases.entities import Entities
 from palermo.cases.evidence import Evidence
 from palermo.cases.notes import Notes
+from palermo.cases.referrals import Referrals
 from palermo.cases.search import Search
 from palermo.cases.signing import Signing
 from palermo.cases.timeline import Timeline
 from palermo.cases.transfer import Transfer
+from palermo.cases.victims import Victims
 from palermo.law import Library, load_library
+from palermo.protection import load_indicators
 from palermo.services.finance import Finance
+from palermo.services.protection import Protection
 from palermo.services.stats import ReleaseAsk, Statistics
 
 
@@ -36,6 +41,7 @@ class Services:
     library: Library
     finance: Finance
     stats: Statistics
+    protection: Protection
 
     @property
     def accounts(self) -> Accounts:
@@ -81,6 +87,18 @@ class Services:
     def signing(self) -> Signing:
         return self.store.signing
 
+    @property
+    def victims(self) -> Victims:
+        return self.store.victims
+
+    @property
+    def consents(self) -> Consents:
+        return self.store.consents
+
+    @property
+    def referrals(self) -> Referrals:
+        return self.store.referrals
+
     def close(self) -> None:
         """Release the database connections."""
         self.store.dispose()
@@ -91,16 +109,19 @@ def open_services(data_dir: Path, *, database_url: str | None = None, secret: st
                   profiles: list[Path] | None = None, strict_law: bool = False, ledger: Path | None = None,
                   typologies: list[Path] | None = None, goaml_profile: Path | None = None,
                   goaml_xsd: Path | None = None, watchlist: Path | None = None, stats_store: Path | None = None,
-                  index_3p: Path | None = None, hasher: PasswordHasher | None = None,
+                  index_3p: Path | None = None, indicators: list[Path] | None = None,
+                  hasher: PasswordHasher | None = None,
                   case_store: CaseStore | None = None) -> Services:
-    """Open the case store (migrated), load the law library and set up the finance and statistics desks."""
+    """Open the case store (migrated), load the law library and the indicator sets, and set up the finance,
+    statistics and protection desks."""
     store = case_store or open_case_store(data_dir, url=database_url, secret=secret, max_upload=max_upload,
                                           app_role=app_role, hasher=hasher)
     library = load_library(profiles or [], strict=strict_law)
     finance = Finance(store, ledger_path=ledger or data_dir / "finance.duckdb", typologies=typologies or [],
                       goaml_profile=goaml_profile, goaml_xsd=goaml_xsd, watchlist=watchlist)
     stats = Statistics(store, library, store_path=stats_store or data_dir / "stats.duckdb", index_3p=index_3p)
-    return Services(store=store, library=library, finance=finance, stats=stats)
+    protection = Protection(store, library, stats, load_indicators(indicators or []))
+    return Services(store=store, library=library, finance=finance, stats=stats, protection=protection)
 
 
 __all__ = ["ReleaseAsk", "Services", "open_services"]

@@ -1,4 +1,5 @@
-"""The signed-in user's start page: their cases, the alerts waiting for review and recent work on their cases."""
+"""The signed-in user's start page: their cases, the alerts waiting for review, the referrals and rights deadlines of
+the people they support, and recent work on their cases."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from palermo.api.deps import Svc
 from palermo.cases.policy import Action
 from palermo.model import Alert
+from palermo.web.protection import reminders
 from palermo.web.session import SignedIn, viewer
 from palermo.web.templating import render
 
@@ -25,4 +27,5 @@ def home(request: Request, session: SignedIn, svc: Svc) -> HTMLResponse:
         alerts, _, _ = svc.finance.queue(actor, status="open", limit=5)
     return render(request, "home.html", cases=cases, alerts=alerts,
                   activity=svc.cases.activity(actor) if reads_cases else [],
-                  can_create=actor.may(Action.case_create), audits=actor.may(Action.audit_read))
+                  can_create=actor.may(Action.case_create), audits=actor.may(Action.audit_read),
+                  protection=reminders(svc, actor))

@@ -1,5 +1,6 @@
-"""Jinja2 templates of the pages: the environment, its helpers and `render`. The signed-in user (if any) reaches
-every template through a context processor reading what the session dependency left on the request."""
+"""Jinja2 templates of the pages: the environment, its helpers and `render`. The signed-in user (if any) and the
+page's language reach every template through a context processor; `_()` and `{% trans %}` translate through the
+language's catalogue (web/i18n.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from palermo.model import Citation, article_ref
+from palermo.web import i18n
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -37,14 +41,33 @@ def verified_badge(flag: object) -> str:
 def _viewer(request: Request) -> dict[str, Any]:
     session = getattr(request.state, "session", None)
     return {"session": session, "actor": session.actor if session else None, "csrf": session.csrf if session else "",
-            "library": request.app.state.services.library}
+            "library": request.app.state.services.library, "lang": i18n.choose(request),
+            "languages": i18n.LANGUAGES}
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return i18n.translations(context.get("lang", i18n.DEFAULT)).gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return i18n.translations(context.get("lang", i18n.DEFAULT)).ngettext(singular, plural, n)
 
 
 templates = Jinja2Templates(directory=HERE / "templates", context_processors=[_viewer])
-templates.env.globals.update(anchor=anchor, cite_url=cite_url, badge=verified_badge, article_ref=article_ref)
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+templates.env.globals.update(anchor=anchor, cite_url=cite_url, badge=verified_badge, article_ref=article_ref,
+                             language_name=i18n.language_name)
 templates.env.filters["label"] = lambda key, voc: voc.label(key)
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """Render a page; the library and the signed-in user are in every page's context."""
-    return templates.TemplateResponse(request, name, context, status_code=status)
+    """Render a page; the library, the signed-in user and the language are in every page's context. A language
+    asked for with `?lang=` is remembered for the next pages."""
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    asked = request.query_params.get("lang")
+    if asked in i18n.LANGUAGES:
+        response.set_cookie(i18n.COOKIE, asked, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response

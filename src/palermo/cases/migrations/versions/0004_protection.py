@@ -1,6 +1,6 @@
 """Victim protection: victim records (identity sealed under the agency key, a pseudonym everywhere else), grants
 to read an identity, consent per purpose, referrals to services with their status history, and screenings
-(answers saved as they are given).
+(answers and result sealed under the agency key, saved as they are given; the recommendation in clear for lists).
 
 Revision ID: 0004
 Revises: 0003
@@ -95,9 +95,10 @@ def upgrade() -> None:
         sa.Column("victim_id", sa.String(32), sa.ForeignKey("victim.id"), index=True),
         sa.Column("indicator_set", sa.String(80), nullable=False),
         sa.Column("language", sa.String(10), nullable=False),
-        sa.Column("answers", sa.JSON, nullable=False),
-        sa.Column("result", sa.JSON),
+        sa.Column("sealed", sa.LargeBinary, nullable=False),
+        sa.Column("recommendation", sa.String(40)),
         sa.Column("status", sa.String(10), nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
         sa.Column("created_by", sa.String(32), nullable=False),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("updated_at", TS, nullable=False),
