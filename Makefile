@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PALERMO_HOST ?= 127.0.0.1
 export PALERMO_PORT ?= 8000
 
-.PHONY: run test lint
+.PHONY: run test lint messages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -36,3 +36,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests tools benchmarks
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+
+# Bring the pages' message catalogues up to date (then translate the new empty entries).
+messages: $(VENV)/.installed
+	$(BIN)/python tools/messages.py

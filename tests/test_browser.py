@@ -240,7 +240,7 @@ def test_the_widest_navigation_fits_on_one_row(server, page, width: int):
         page.goto(server + "/home")
         items = page.locator(NAV_ITEMS)
         labels = [t.strip() for t in items.all_inner_texts()]
-        assert labels[:-1] == ["Palermo", "Law", "Countries", "Cases", "Finance", "Audit", "API"]
+        assert labels[:-1] == ["Palermo", "Law", "Countries", "Cases", "Victims", "Finance", "Audit", "API"]
         assert labels[-1].startswith("Detective Chief Inspector")
         header = page.locator("header").bounding_box()
         assert header is not None and header["height"] < 60  # one row
@@ -381,3 +381,54 @@ def test_register_an_exhibit_record_a_transfer_and_print_its_custody_report(serv
     page.click("#court-report")
     report = page.inner_text("body")
     assert "JD-1" in report and "Property store B" in report and "VERIFIED" in report.upper()
+
+
+def test_a_screening_in_french_then_the_record_consent_and_a_referral(server, page):
+    """A shelter worker screens a person in French (answers saved as they go), opens the record from the result,
+    records consent and sends a referral; the identity never shows on the way."""
+    _log_in(server, page, *CHIEF)
+    try:
+        page.goto(server + "/screenings/new?lang=fr")
+        assert page.locator("html").get_attribute("lang") == "fr"
+        assert "Langue des questions" in page.inner_text("main")
+        page.check("input[name=indicator_set][value=ilo_forced_labour_2012]")
+        page.click("#start-form button[type=submit]")
+        page.wait_for_selector("#screening-form")
+        assert page.locator(".answer label", has_text="Oui").count() == 11
+        for key in ("retention_of_identity_documents", "debt_bondage", "withholding_of_wages"):
+            page.check(f"input[name='a.{key}'][value=yes]")
+        page.check("input[name='a.isolation'][value=no]")
+        page.fill("input[name=age]", "31")
+        page.wait_for_selector("#saved:has-text('Enregistré')")
+        page.reload()  # what was answered survives a reload: it was saved as it came
+        assert page.locator(".question input:checked").count() == 4
+        page.click("#finish")
+        page.wait_for_selector("#result")
+        assert "Entretien complémentaire" in page.inner_text("#result h2")
+        page.fill("#open-record textarea[name=names]", "Ioana Stanciu")
+        page.fill("#open-record input[name=jurisdiction]", "GB")
+        page.click("#open-record button[type=submit]")
+        page.wait_for_selector("#consent-form")
+        assert page.locator("h1").inner_text().startswith("Person ")
+        assert "Ioana" not in page.inner_text("main")
+        assert "Indicateurs du travail forcé" in page.inner_text("#screenings")
+        page.select_option("#consent-form select[name=purpose]", "services")
+        page.click("#consent-form button[type=submit]")
+        page.wait_for_selector("#consent-now .badge.verified")
+        record = page.url
+
+        def refer(to: str, state: str) -> None:
+            page.select_option("#referral-form select[name=service]", "shelter")
+            page.fill("#referral-form input[name=to_name]", to)
+            page.fill("#referral-form input[name=to_state]", state)
+            page.click("#referral-form button[type=submit]")
+
+        refer("Foyer Les Tilleuls", "FR")  # abroad: she consented to services, not to sharing abroad
+        assert "consent: sharing_abroad" in page.inner_text("main")
+        page.goto(record)
+        refer("Hope House", "GB")
+        page.wait_for_selector("#referral-list >> text=Hope House")
+        assert "envoyé" in page.inner_text("#referral-list")
+        assert "Foyer" not in page.inner_text("#referral-list")
+    finally:
+        page.goto(server + "/home?lang=en")  # the language is remembered: the next tests read English

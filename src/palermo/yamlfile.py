@@ -25,7 +25,7 @@ class _LineLoader(_Base):  # type: ignore[valid-type,misc]  # libyaml's loader w
     """A safe loader whose nodes keep their line numbers."""
 
 
-def _construct(node: yaml.Node, path: Loc, lines: dict[Loc, int], loader: _LineLoader) -> Any:
+def _construct(node: yaml.Node, path: Loc, lines: dict[Loc, int], loader: _LineLoader, source: str) -> Any:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
@@ -36,11 +36,16 @@ def _construct(node: yaml.Node, path: Loc, lines: dict[Loc, int], loader: _LineL
                 raise InvalidInput(f"line {key_node.start_mark.line + 1}: a key must be a plain value")
             child = (*path, str(key) if not isinstance(key, int) else key)
             lines[child] = key_node.start_mark.line + 1
-            result[key if isinstance(key, (str, int)) else str(key)] = _construct(value_node, child, lines, loader)
+            result[key if isinstance(key, (str, int)) else str(key)] = _construct(value_node, child, lines, loader, source)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, (*path, i), lines, loader) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+        return [_construct(item, (*path, i), lines, loader, source) for i, item in enumerate(node.value)]
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError as exc:  # a scalar YAML reads as a date or number but cannot be one, e.g. 1999-13-45
+        field = format_loc(path) if path else "value"
+        raise InvalidInput(f"{source}:{node.start_mark.line + 1}: {field}: {node.value!r} is not a "
+                           f"valid value ({exc})") from None
 
 
 def parse(text: str, source: str) -> tuple[Any, dict[Loc, int]]:
@@ -49,7 +54,7 @@ def parse(text: str, source: str) -> tuple[Any, dict[Loc, int]]:
     try:
         node = loader.get_single_node()
         lines: dict[Loc, int] = {}
-        data = None if node is None else _construct(node, (), lines, loader)
+        data = None if node is None else _construct(node, (), lines, loader, source)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from palermo.errors import InvalidInput
 from palermo.law.validation import suggest
@@ -46,6 +46,14 @@ class Answers(Frozen):
     acts: list[str] | None = Field(default=None, description="acts the person described (law-vocabulary keys such "
                                                              "as recruitment, transportation, harbouring); null: "
                                                              "not asked")
+
+    @field_validator("answers", mode="before")
+    @classmethod
+    def _yaml_booleans(cls, value: Any) -> Any:
+        # YAML reads an unquoted yes / no as true / false: take them as the answers they were meant to be.
+        if isinstance(value, dict):
+            return {k: {True: "yes", False: "no"}.get(v, v) if isinstance(v, bool) else v for k, v in value.items()}
+        return value
 
     @model_validator(mode="after")
     def _age_and_minor(self) -> Answers:

@@ -44,9 +44,9 @@ def translations(language: str) -> NullTranslations:
 
 def choose(request: Request) -> str:
     """The language of this request's page."""
-    asked = request.query_params.get("lang") or request.cookies.get(COOKIE) or ""
-    if asked in LANGUAGES:
-        return asked
+    for asked in (request.query_params.get("lang"), request.cookies.get(COOKIE)):
+        if asked in LANGUAGES:
+            return asked
     header = request.headers.get("accept-language", "")
     preferred = [part.split(";")[0].strip().replace("-", "_") for part in header.split(",") if part.strip()]
     return negotiate_locale(preferred, list(LANGUAGES)) or DEFAULT
