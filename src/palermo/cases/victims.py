@@ -128,18 +128,13 @@ class Victims:
             old = unit.conn.execute(select(t.agency.c.wrapped_key).where(t.agency.c.id == agency)).scalar_one()
             new = keyring.new_agency_key()
             count = 0
-            for r in unit.conn.execute(select(t.victim.c.id, t.victim.c.sealed)
-                                       .where(t.victim.c.agency_id == agency)).all():
-                data = keyring.open(old, f"victim/{r.id}", r.sealed)
-                unit.conn.execute(update(t.victim).where(t.victim.c.id == r.id)
-                                  .values(sealed=keyring.seal(new, f"victim/{r.id}", data)))
-                count += 1
-            for r in unit.conn.execute(select(t.screening.c.id, t.screening.c.sealed)
-                                       .where(t.screening.c.agency_id == agency)).all():
-                data = keyring.open(old, f"screening/{r.id}", r.sealed)
-                unit.conn.execute(update(t.screening).where(t.screening.c.id == r.id)
-                                  .values(sealed=keyring.seal(new, f"screening/{r.id}", data)))
-                count += 1
+            for table, kind in ((t.victim, "victim"), (t.screening, "screening")):
+                for r in unit.conn.execute(select(table.c.id, table.c.sealed)
+                                           .where(table.c.agency_id == agency)).all():
+                    context = f"{kind}/{r.id}"
+                    unit.conn.execute(update(table).where(table.c.id == r.id).values(
+                        sealed=keyring.seal(new, context, keyring.open(old, context, r.sealed))))
+                    count += 1
             owned = select(t.case.c.id).where(t.case.c.owner_agency_id == agency)
             for e in unit.conn.execute(select(t.entity.c.case_id, t.entity.c.id, t.entity.c.sealed).where(
                     t.entity.c.case_id.in_(owned), t.entity.c.sealed.is_not(None))).all():
