@@ -480,6 +480,9 @@ class VictimRecordDraft(Frozen):
     minor: bool | None = Field(default=None, description="under 18 when exploited, if known without a birth date")
     case: str | None = Field(default=None, description="the case they are part of, if any (reference)")
     entity_id: str | None = Field(default=None, description="their person in that case, if any")
+    identified_on: date | None = Field(default=None, description="the date of the decision the law counts the "
+                                                                 "victim's periods from (e.g. a positive "
+                                                                 "reasonable-grounds decision), when known")
 
 
 class VictimRecord(Frozen):
@@ -493,6 +496,7 @@ class VictimRecord(Frozen):
     jurisdiction: str
     language: str
     profile: dict[str, Any]
+    identified_on: date | None = None
     version: int
     created_at: str
     identity: Identity | None = Field(default=None, description="only when revealed, with a reason (audited)")

@@ -154,6 +154,7 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
         "path": f"/api/referrals/{w.fresh_referral()}/status", "json": {"status": "withdrawn"}}),
     ("POST", "/api/agency/data-key/rotate"): ("keys_manage", "agency", lambda w: {}),
     ("GET", "/api/victims/{victim}/rights"): ("victim_read", "record", lambda w: {}),
+    ("PUT", "/api/victims/{victim}/identified"): ("victim_write", "record", lambda w: {"json": {"on": "2026-11-02"}}),
     ("POST", "/api/victims/statistics"): ("victim_write", "agency", lambda w: {"json": {"dataset": f"s{_n()}"}}),
     ("GET", "/api/indicator-sets"): (None, "agency", lambda w: {}),
     ("POST", "/api/screenings"): ("victim_write", "agency", lambda w: {"json": {"indicator_set": SCREENING_SET}}),

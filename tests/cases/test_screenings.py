@@ -5,7 +5,7 @@ that a k-anonymous release then runs on (a person who withdrew consent to statis
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -103,6 +103,14 @@ def test_rights_where_the_person_is_with_deadlines_and_gaps(svc: Services, world
     screened = svc.protection.start(vs, ADULTS, "en", victim=record.id)
     svc.protection.complete(vs, screened.id, 1, every(svc, ADULTS, "yes"))
     assert svc.protection.rights(vs, record.id).counted_from == "screening"
+    decided = date.today() - timedelta(days=40)
+    svc.victims.identify(vs, record.id, decided)
+    counted = svc.protection.rights(vs, record.id)
+    assert (counted.counted_from, counted.identified_on) == ("decision", decided)
+    ends = next(r.deadline for r in counted.items if r.kind == "reflection_period")
+    assert ends is not None and ends.ends == decided + timedelta(days=30) and ends.passed is True  # GB: 30 days
+    with pytest.raises(InvalidInput, match="in the future"):
+        svc.victims.identify(vs, record.id, date.today() + timedelta(days=1))
     nowhere = svc.victims.open(vs, draft(jurisdiction="IS"))
     assert svc.protection.rights(vs, nowhere.id).items == []
 

@@ -85,6 +85,10 @@ class Attachment(Strict):
     victim: str
 
 
+class Identified(Strict):
+    on: date | None = Field(description="the date of the decision the law counts periods from; null clears it")
+
+
 class CtdcExport(Strict):
     dataset: str = Field(description="name of the new statistics dataset")
     epsilon_budget: float = Field(default=1.0, gt=0, le=100)
@@ -221,6 +225,12 @@ def complete_screening(screening_id: str, body: ScreeningAnswers, caller: ApiCal
 def attach_screening(screening_id: str, body: Attachment, caller: ApiCaller, svc: Svc) -> Screening:
     """Link a screening made before the person had a record to their record."""
     return svc.protection.attach_screening(caller, screening_id, body.victim)
+
+
+@router.put("/victims/{victim}/identified")
+def set_identified(victim: str, body: Identified, caller: ApiCaller, svc: Svc) -> VictimRecord:
+    """Record the date of the identification decision the person's periods count from."""
+    return svc.victims.identify(caller, victim, body.on)
 
 
 @router.get("/victims/{victim}/rights")

@@ -5,7 +5,7 @@ audited (a refusal too); rotation of the agency's key re-seals everything it pro
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Row, insert, select, update
@@ -49,7 +49,7 @@ class Victims:
                 id=victim_id, agency_id=unit.actor.agency_id, case_id=case_id, entity_id=draft.entity_id,
                 pseudonym=f"Person {secrets.token_hex(4).upper()}",
                 sealed=self._seal(unit, unit.actor.agency_id, victim_id, draft.identity), profile=profile,
-                jurisdiction=draft.jurisdiction, language=draft.language, version=1,
+                jurisdiction=draft.jurisdiction, language=draft.language, identified_on=draft.identified_on, version=1,
                 created_by=unit.actor.user_id, created_at=stamp, updated_at=stamp))
             record(unit.conn, unit.actor, "victim_open", case_id, victim_id)
             return self._read(unit, victim_id)
@@ -118,6 +118,19 @@ class Victims:
             record(unit.conn, unit.actor, "victim_amend", row.case_id, row.id)
             return self._read(unit, row.id)
 
+    def identify(self, caller: Caller, victim: str, on: date | None) -> VictimRecord:
+        """Record the date of the decision the law counts the person's periods from (e.g. a positive
+        reasonable-grounds decision); None clears it."""
+        if on is not None and on > date.today():
+            raise InvalidInput(f"identified_on: {on} is in the future")
+        with self.gate.begin(caller, Action.victim_write) as unit:
+            row = self.row(unit, victim)
+            unit.conn.execute(update(t.victim).where(t.victim.c.id == row.id)
+                              .values(identified_on=on, updated_at=now()))
+            record(unit.conn, unit.actor, "victim_identified", row.case_id, row.id,
+                   detail={"on": on.isoformat() if on else None})
+            return self._read(unit, row.id)
+
     def rotate_key(self, caller: Caller) -> int:
         """Give the agency a new data key and re-seal everything the old one protected (victims' identities, their
         screenings and the sealed persons of the agency's cases), in one transaction; returns how many records were
@@ -178,5 +191,6 @@ class Victims:
             t.victim.outerjoin(t.case, t.case.c.id == t.victim.c.case_id)).where(t.victim.c.id == victim_id)).one()
         return VictimRecord(id=row.id, pseudonym=row.pseudonym, agency=row.agency_id, case_reference=row.reference,
                             entity_id=row.entity_id, jurisdiction=row.jurisdiction, language=row.language,
-                            profile=dict(row.profile), version=row.version, created_at=iso(row.created_at))
+                            profile=dict(row.profile), identified_on=row.identified_on, version=row.version,
+                            created_at=iso(row.created_at))
 

@@ -198,6 +198,20 @@ def referral_status(referral: str, status: Annotated[str, typer.Argument(help="a
     out.print(f"referral {done.id} is now {done.status}")
 
 
+@victims_app.command("identified")
+def identified(victim: str, as_user: AsUser,
+               on: Annotated[str | None, typer.Option(help="date of the identification decision (YYYY-MM-DD); "
+                                                          "leave out to clear it")] = None) -> None:
+    """Record the date of the decision the law counts the person's periods from."""
+    try:
+        day = date.fromisoformat(on) if on else None
+    except ValueError:
+        raise InvalidInput(f"--on: {on!r} is not a date such as 2026-12-01") from None
+    svc = services()
+    record = svc.victims.identify(svc.accounts.actor(as_user), victim, day)
+    out.print(f"{plain(record.pseudonym)}: periods count from {record.identified_on or 'the screening or record'}")
+
+
 @victims_app.command("rights")
 def rights(victim: str, as_user: AsUser,
            today: Annotated[str | None, typer.Option(help="count deadlines as of this day (YYYY-MM-DD)")] = None,
@@ -215,7 +229,8 @@ def rights(victim: str, as_user: AsUser,
     if not checklist.items:
         out.print(f"{checklist.jurisdiction}: not in the profile (no law profile for this state)")
         return
-    out.print(f"Rights in {plain(checklist.name)}, periods counted from {checklist.identified_on}")
+    out.print(f"Rights in {plain(checklist.name)}, periods counted from {checklist.identified_on} "
+              f"({checklist.counted_from}; the law counts from: {plain(checklist.starts or 'not in the profile')})")
     table = Table("right", "what the law gives", "deadline", "citation", "verified")
     for r in checklist.items:
         deadline = f"{r.deadline.ends}{' (passed)' if r.deadline.passed else ''}" if r.deadline else ""

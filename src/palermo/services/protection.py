@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from palermo.cases import CaseStore
 from palermo.cases.identity import Caller
@@ -49,7 +51,8 @@ class RightsChecklist(Frozen):
     jurisdiction: str
     name: str | None
     identified_on: date | None
-    counted_from: str
+    counted_from: Literal["decision", "screening", "record"]
+    starts: str | None = Field(default=None, description="the event the law counts the periods from, in its words")
     items: list[Right]
 
 
@@ -122,12 +125,15 @@ class Protection:
     # ------------------------------------------------------------------ rights
 
     def rights(self, caller: Caller, victim: str, *, today: date | None = None) -> RightsChecklist:
-        """The person's rights under the law of the state where they are, periods counted from identification
-        (the first completed screening that recommended referral, else the day their record was opened)."""
+        """The person's rights under the law of the state where they are, periods counted from identification:
+        the decision date recorded on the record, else the first completed screening that recommended referral,
+        else the day their record was opened."""
         record = self.store.victims.get(caller, victim)
         day = today or date.today()
         referred = [s for s in self.store.screenings.list(caller, victim=record.id) if s.recommendation == "refer"]
-        if referred:
+        if record.identified_on is not None:
+            start, counted = record.identified_on, "decision"
+        elif referred:
             start, counted = min(date.fromisoformat(s.updated_at[:10]) for s in referred), "screening"
         else:
             start, counted = date.fromisoformat(record.created_at[:10]), "record"
@@ -136,7 +142,7 @@ class Protection:
             return RightsChecklist(jurisdiction=record.jurisdiction, name=None, identified_on=start,
                                    counted_from=counted, items=[])
         return RightsChecklist(jurisdiction=record.jurisdiction, name=profile.name, identified_on=start,
-                               counted_from=counted,
+                               counted_from=counted, starts=profile.victim_protection.reflection_period.starts,
                                items=rights(profile, self.library, start=start, age=_age(record, day),
                                             minor=record.profile.get("minor"), today=day))
 

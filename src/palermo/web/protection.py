@@ -51,7 +51,7 @@ def open_record(session: Posted, svc: Svc, names: str = Form(...), birth_date: s
                 documents: str = Form(""), contacts: str = Form(""), notes: str = Form(""),
                 jurisdiction: str = Form(...), language: str = Form("en"), sex: str = Form(""),
                 citizenship: str = Form(""), minor: str = Form(""), case: str = Form(""),
-                screening: str = Form("")) -> RedirectResponse:
+                identified_on: str = Form(""), screening: str = Form("")) -> RedirectResponse:
     """Open a victim's record from the form (the identity is sealed at once)."""
     try:
         draft = VictimRecordDraft.model_validate({
@@ -59,7 +59,8 @@ def open_record(session: Posted, svc: Svc, names: str = Form(...), birth_date: s
                          "contacts": _lines(contacts), "notes": notes.strip()},
             "jurisdiction": jurisdiction.strip().upper(), "language": language.strip().lower() or "en",
             "sex": sex or None, "citizenship": citizenship.strip().upper() or None,
-            "minor": {"yes": True, "no": False}.get(minor), "case": case.strip() or None})
+            "minor": {"yes": True, "no": False}.get(minor), "case": case.strip() or None,
+            "identified_on": identified_on or None})
     except ValidationError as exc:
         raise invalid(exc) from None
     record = svc.victims.open(session.actor, draft)
@@ -139,6 +140,17 @@ def refer(victim: str, session: Posted, svc: Svc, service: str = Form(...), to_a
                        to_name=to_name, to_state=to_state.strip().upper(), due=when, note=note,
                        override=override.strip() or None)
     return RedirectResponse(_url(victim) + "#referrals", status_code=303)
+
+
+@router.post("/victims/{victim}/identified")
+def identified(victim: str, session: Posted, svc: Svc, on: str = Form("")) -> RedirectResponse:
+    """Record the date of the decision the law counts the person's periods from (empty clears it)."""
+    try:
+        day = Date.fromisoformat(on) if on else None
+    except ValueError:
+        raise InvalidInput("on: a date such as 2026-12-01") from None
+    svc.victims.identify(session.actor, victim, day)
+    return RedirectResponse(_url(victim) + "#rights", status_code=303)
 
 
 @router.post("/victims/{victim}/grants")

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("profile", sa.JSON, nullable=False),
         sa.Column("jurisdiction", sa.String(12), nullable=False),
         sa.Column("language", sa.String(10), nullable=False),
+        sa.Column("identified_on", sa.Date),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("created_by", sa.String(32), nullable=False),
         sa.Column("created_at", TS, nullable=False),
