@@ -39,7 +39,8 @@ def test_the_ilo_ec_lists_match_the_published_counts_and_are_flagged_unverified(
     for s in (adults, children):
         assert s.verified is False
         assert all(i.verified is False for i in s.indicators)
-        assert all(d.citation.verified is True for d in s.dimensions)  # the six dimensions were read
+        # the six elements were read on the publication pages, two in other words (tests/protection/test_ilo_ec_text.py)
+        assert all(d.citation.verified in (True, "partial") for d in s.dimensions)
         assert s.rule.citation.verified is False and "UNVERIFIED" in (s.note or "")
         assert {i.strength for i in s.indicators} <= {"strong", "medium", "weak"}
     assert not any(i.strength == "weak" for i in children.indicators)
