@@ -8,20 +8,16 @@ not disclosed: inclusion proofs (RFC 9162) show that the disclosed events sit in
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import struct
-import tempfile
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
+from palermo.custody.archive import Content, Layout, Member, read_archive, sha256_of, size_of, write_zip
 from palermo.custody.canonical import canonical, parse
 from palermo.custody.keys import (
     KeyId,
@@ -56,35 +52,22 @@ JSON_MEMBERS = ("events.jsonl", "heads.jsonl", "keys.json", "proofs.json")
 FILE_NAME = re.compile(r"^files/[0-9a-f]{64}$")
 MAX_JSON = 512 * 1024 * 1024
 MAX_MEMBERS = 100_000
-ZIP_LIMIT = 0xFFFFFFFF  # no ZIP64: offsets and sizes stay below 4 GiB
-
-# --------------------------------------------------------------------------- the one zip layout
-
-_LOCAL = struct.Struct("<IHHHHHIIIHH")
-_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
-_END = struct.Struct("<IHHHHIIH")
-_LOCAL_SIG, _CENTRAL_SIG, _END_SIG = 0x04034B50, 0x02014B50, 0x06054B50
-_VERSION = 20
-_MADE_BY = (3 << 8) | _VERSION  # Unix, so that unzip restores ordinary file permissions
-_DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01, 00:00: the bytes do not depend on when a bundle was written
-_ATTRIBUTES = 0o100644 << 16
-
-
-def _local_header(name: bytes, crc: int, size: int) -> bytes:
-    return _LOCAL.pack(_LOCAL_SIG, _VERSION, 0, 0, 0, _DOS_DATE, crc, size, size, len(name), 0) + name
-
-
-def _central_header(name: bytes, crc: int, size: int, offset: int) -> bytes:
-    return _CENTRAL.pack(_CENTRAL_SIG, _MADE_BY, _VERSION, 0, 0, 0, _DOS_DATE, crc, size, size, len(name), 0, 0,
-                         0, 0, _ATTRIBUTES, offset) + name
-
-
-def _end_record(count: int, size: int, offset: int) -> bytes:
-    return _END.pack(_END_SIG, 0, 0, count, count, size, offset, 0)
 
 
 def _order(name: str) -> tuple[int, str]:
     return (0 if name == MANIFEST else 1, name)
+
+
+def _allowed(name: str) -> bool:
+    return name == MANIFEST or name in JSON_MEMBERS or FILE_NAME.match(name) is not None
+
+
+def layout(max_json: int = MAX_JSON, max_members: int = MAX_MEMBERS) -> Layout:
+    """The custody bundle's archive layout: its members, their order, the JSON members' size limit."""
+    return Layout(kind="custody bundle", allowed=_allowed, order=_order,
+                  kept=lambda name: not name.startswith("files/"),
+                  limit=lambda name: None if name == MANIFEST or name.startswith("files/") else max_json,
+                  max_members=max_members)
 
 
 # --------------------------------------------------------------------------- bundle records
@@ -149,16 +132,6 @@ class Proofs(Strict):
     size: int = Field(ge=0)
     inclusion: list[InclusionEntry]
     consistency: list[ConsistencyEntry]
-
-
-@dataclass(frozen=True)
-class Member:
-    """A member as found in the archive: name, where its content starts, size and SHA-256."""
-
-    name: str
-    offset: int
-    size: int
-    sha256: str
 
 
 @dataclass(frozen=True)
@@ -250,11 +223,11 @@ def write_bundle(path: Path | str, *, events: Sequence[SignedEvent | bytes], hea
         raise InvalidInput(f"keys: the public records of {', '.join(missing)} are needed to read this bundle")
     signer_record = by_key[signer.key_id]
     recorded_shas = {e.event.exhibit_sha256 for e in disclosed} | {e.event.details.derived_sha256 for e in disclosed}
-    file_members: list[tuple[str, bytes | Path]] = []
+    file_members: list[tuple[str, Content]] = []
     for sha, content in sorted((files or {}).items()):
         if sha not in recorded_shas:
             raise InvalidInput(f"files: {sha} is not the SHA-256 of any exhibit in this bundle")
-        if _sha256(content) != sha:
+        if sha256_of(content) != sha:
             raise InvalidInput(f"files: the content given for {sha} has another SHA-256")
         file_members.append((f"files/{sha}", content))
     proofs = Proofs(
@@ -272,7 +245,7 @@ def write_bundle(path: Path | str, *, events: Sequence[SignedEvent | bytes], hea
         "proofs.json": canonical(proofs.wire()),
         **dict(file_members),
     }
-    listed = [Listed(name=name, size=_size(content), sha256=_sha256(content)) for name, content in
+    listed = [Listed(name=name, size=size_of(content), sha256=sha256_of(content)) for name, content in
               sorted(contents.items())]
     try:
         manifest = Manifest(log=log, complete=complete, exhibits=wanted, size=latest.size, root=latest.root,
@@ -287,87 +260,15 @@ def write_bundle(path: Path | str, *, events: Sequence[SignedEvent | bytes], hea
     return manifest
 
 
-def _size(content: bytes | Path) -> int:
-    return len(content) if isinstance(content, bytes) else Path(content).stat().st_size
+TOO_LARGE = (": leave the exhibit files out and deliver them separately (their SHA-256 is in the custody "
+             "record)")
 
 
-def _sha256(content: bytes | Path) -> str:
-    if isinstance(content, bytes):
-        return hashlib.sha256(content).hexdigest()
-    h = hashlib.sha256()
-    with Path(content).open("rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _crc(content: bytes | Path) -> int:
-    if isinstance(content, bytes):
-        return zlib.crc32(content)
-    crc = 0
-    with Path(content).open("rb") as f:
-        while block := f.read(1 << 20):
-            crc = zlib.crc32(block, crc)
-    return crc
-
-
-def _write_zip(path: Path, members: Sequence[tuple[str, bytes | Path]]) -> None:
-    total = sum(_size(c) + 30 + 46 + 2 * len(n) for n, c in members) + 22
-    if total > ZIP_LIMIT:
-        raise InvalidInput(f"the bundle would be {total} bytes; bundles stay below 4 GiB: leave the exhibit files "
-                           "out and deliver them separately (their SHA-256 is in the custody record)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            central: list[bytes] = []
-            offset = 0
-            for name, content in members:
-                raw = name.encode("ascii")
-                crc, size = _crc(content), _size(content)
-                header = _local_header(raw, crc, size)
-                out.write(header)
-                if isinstance(content, bytes):
-                    out.write(content)
-                else:
-                    with Path(content).open("rb") as f:
-                        while block := f.read(1 << 20):
-                            out.write(block)
-                central.append(_central_header(raw, crc, size, offset))
-                offset += len(header) + size
-            directory = b"".join(central)
-            out.write(directory)
-            out.write(_end_record(len(members), len(directory), offset))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _write_zip(path: Path, members: Sequence[tuple[str, Content]]) -> None:
+    write_zip(path, members, noun="bundle", too_large=TOO_LARGE)
 
 
 # --------------------------------------------------------------------------- reading
-
-
-def _member_name(raw: bytes, where: str) -> str:
-    try:
-        name = raw.decode("ascii")
-    except UnicodeDecodeError:
-        raise VerificationFailed(f"{where}: a member name is not plain ASCII") from None
-    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
-        raise VerificationFailed(f"{where}: member {name!r} has an absolute path")
-    if ".." in name.replace("\\", "/").split("/") or "\\" in name:
-        raise VerificationFailed(f"{where}: member {name!r} points outside the bundle (zip-slip)")
-    if name != MANIFEST and name not in JSON_MEMBERS and not FILE_NAME.match(name):
-        raise VerificationFailed(f"{where}: member {name!r} is not part of a custody bundle")
-    return name
-
-
-def _read_exact(f: BinaryIO, n: int, where: str) -> bytes:
-    data = f.read(n)
-    if len(data) != n:
-        raise VerificationFailed(f"{where}: the archive ends early: it is truncated")
-    return data
 
 
 def read_bundle(path: Path | str, *, max_json: int = MAX_JSON, max_members: int = MAX_MEMBERS) -> Bundle:
@@ -380,61 +281,8 @@ def read_bundle(path: Path | str, *, max_json: int = MAX_JSON, max_members: int 
         total = path.stat().st_size
     except FileNotFoundError:
         raise InvalidInput(f"{label}: no such file") from None
-    members: list[Member] = []
-    crcs: list[int] = []
-    kept: dict[str, bytes] = {}
     with path.open("rb") as f:
-        while True:
-            offset = f.tell()
-            signature = f.read(4)
-            if signature != struct.pack("<I", _LOCAL_SIG):
-                f.seek(offset)
-                break
-            if len(members) >= max_members:
-                raise VerificationFailed(f"{label}: more than {max_members} members")
-            fields = _LOCAL.unpack(signature + _read_exact(f, _LOCAL.size - 4, f"{label}, member {len(members) + 1}"))
-            _sig, version, flags, method, time, date, crc, csize, size, name_len, extra_len = fields
-            name = _member_name(_read_exact(f, name_len, f"{label}, member {len(members) + 1}"), label)
-            where = f"{label}, member {name}"
-            if (version, flags, method, time, date, extra_len) != (_VERSION, 0, 0, 0, _DOS_DATE, 0) or csize != size:
-                raise VerificationFailed(f"{where}: the member's header is not the one Palermo writes (compressed, "
-                                         "dated or with extra fields): the archive was altered")
-            if name in kept or any(m.name == name for m in members):
-                raise VerificationFailed(f"{where}: the name occurs twice")
-            if members and _order(name) <= _order(members[-1].name):
-                raise VerificationFailed(f"{where}: members are not in the order Palermo writes them")
-            if name != MANIFEST and not name.startswith("files/") and size > max_json:
-                raise VerificationFailed(f"{where}: {size} bytes, over the limit of {max_json}")
-            if offset + _LOCAL.size + name_len + size > total:
-                raise VerificationFailed(f"{where}: the archive ends early: it is truncated")
-            digest, running, kept_data = hashlib.sha256(), 0, []
-            left = size
-            while left:
-                block = _read_exact(f, min(left, 1 << 20), where)
-                digest.update(block)
-                running = zlib.crc32(block, running)
-                if not name.startswith("files/"):
-                    kept_data.append(block)
-                left -= len(block)
-            if running != crc:
-                raise VerificationFailed(f"{where}: the content does not match its checksum: the member is damaged "
-                                         "or was altered")
-            if not name.startswith("files/"):
-                kept[name] = b"".join(kept_data)
-            members.append(Member(name, offset + _LOCAL.size + name_len, size, digest.hexdigest()))
-            crcs.append(crc)
-        if not members:
-            raise VerificationFailed(f"{label}: not a custody bundle (no archive member at its start)")
-        directory_offset = f.tell()
-        expected = b"".join(_central_header(m.name.encode(), c, m.size, m.offset - _LOCAL.size - len(m.name))
-                            for m, c in zip(members, crcs, strict=True))
-        tail = expected + _end_record(len(members), len(expected), directory_offset)
-        found = f.read(len(tail) + 1)
-        if found != tail:
-            if len(found) < len(tail) and tail.startswith(found):
-                raise VerificationFailed(f"{label}: the archive ends early (in its directory): it is truncated")
-            raise VerificationFailed(f"{label}: the archive's directory is not the one Palermo writes: the archive "
-                                     "was altered, or data was added to it")
+        members, kept = read_archive(f, total, label, layout(max_json, max_members))
     for name in (MANIFEST, *JSON_MEMBERS):
         if name not in kept:
             raise VerificationFailed(f"{label}: member {name} is missing")
