@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from followthemoney import model as ftm_model
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from palermo.custody.archive import Content, sha256_of, size_of
 from palermo.custody.keys import Name, State
@@ -83,6 +83,9 @@ class AgreementRef(Frozen):
 
 class SharedEntity(Frozen):
     """An entity as it travels: FtM id, schema and properties after redaction, and its roles in the case."""
+
+    # "schema" in every dump (JSON, API, a stored preview), so that what is written reads back
+    model_config = ConfigDict(serialize_by_alias=True)
 
     id: str
     schema_: str = Field(alias="schema", serialization_alias="schema")
