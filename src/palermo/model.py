@@ -555,3 +555,119 @@ class Referral(Frozen):
     created_at: str
     updated_at: str
     history: list[dict[str, Any]] = []
+
+
+OutboxStatus = Literal["previewed", "approved", "sealed", "delivered", "failed"]
+
+
+class Withheld(Frozen):
+    """Something the sender chose that stays behind: what it is (by caption or pseudonym), the rule and why."""
+
+    kind: str
+    id: str
+    label: str
+    rule: str
+    reason: str
+
+
+class Removed(Frozen):
+    """Values removed from an entity before it leaves: the entity (by caption or pseudonym), the property, how
+    many values, the rule and why."""
+
+    entity: str
+    label: str
+    property: str
+    values: int
+    rule: str
+    reason: str
+
+
+class Leaving(Frozen):
+    """An entity that would leave (shown by caption, or pseudonym for a protected person), with its roles and the
+    number of properties that travel."""
+
+    id: str
+    schema_: str = Field(alias="schema", serialization_alias="schema")
+    label: str
+    roles: list[str]
+    properties: int
+
+
+class OutboxEntry(Frozen):
+    """An exchange prepared in a case: to whom, under which agreement and for what purpose, what leaves and what
+    stays behind (with reasons), and where it stands (previewed, approved, sealed, delivered or failed)."""
+
+    id: str
+    case_reference: str
+    agreement: str
+    agreement_sha256: str
+    recipient: str
+    recipient_state: str
+    purpose: str
+    reference: str | None
+    status: OutboxStatus
+    handling: str
+    handling_explained: list[str]
+    retention_days: int
+    counts: dict[str, int]
+    entities: list[Leaving] = []
+    notes: int = 0
+    attachments: list[str] = []
+    exhibits: list[str] = []
+    withheld: list[Withheld] = []
+    removed: list[Removed] = []
+    warnings: list[str] = []
+    rules: dict[str, str] = {}
+    created_by: str
+    created_at: str
+    approved_by: str | None = None
+    approved_at: str | None = None
+    sent_at: str | None = None
+    nonce: str | None = None
+    bundle_sha256: str | None = None
+    bundle_size: int | None = None
+    error: str | None = None
+
+
+class InboxEntry(Frozen):
+    """A bundle received and imported: who sent it under which agreement, for what purpose and handling code, the
+    case it became, the custody records' verification, and until when it may be kept."""
+
+    id: str
+    sender: str
+    sender_state: str
+    agreement: str
+    agreement_sha256: str
+    purpose: str
+    handling: str
+    reference: str | None
+    counts: dict[str, int]
+    custody: list[dict[str, Any]]
+    via: str
+    case_reference: str | None
+    status: Literal["imported", "deleted"]
+    received_at: str
+    retention_until: str
+    deleted_at: str | None = None
+
+
+class TeamMember(Frozen):
+    """An agency in a joint investigation team, its state, and what it contributed to the team's case."""
+
+    agency: str
+    state: str
+    role: str
+    contributions: dict[str, int]
+
+
+class Team(Frozen):
+    """A joint investigation team's space: the shared case, the JIT agreement, the members and until when they
+    have access."""
+
+    case_reference: str
+    agreement: str
+    agreement_sha256: str
+    expires_at: str
+    expired: bool
+    closed_at: str | None
+    members: list[TeamMember]

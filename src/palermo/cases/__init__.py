@@ -17,11 +17,14 @@ from palermo.cases.attachments import Attachments
 from palermo.cases.audit import AuditTrail
 from palermo.cases.casefile import CaseFiles
 from palermo.cases.consent import Consents
+from palermo.cases.directory import Directory
 from palermo.cases.entities import Entities
 from palermo.cases.evidence import Evidence
 from palermo.cases.gate import CaseGate
 from palermo.cases.identity import Bearer, Caller
+from palermo.cases.inbox import Inbox
 from palermo.cases.notes import Notes
+from palermo.cases.outbox import Outbox
 from palermo.cases.policy import Action, Actor, Role
 from palermo.cases.records import Records
 from palermo.cases.referrals import Referrals
@@ -30,6 +33,7 @@ from palermo.cases.sealing import Keyring
 from palermo.cases.search import Search
 from palermo.cases.signing import Signing
 from palermo.cases.store import APP_ROLE, Store
+from palermo.cases.teams import Teams
 from palermo.cases.timeline import Timeline
 from palermo.cases.transfer import Transfer
 from palermo.cases.victims import Victims
@@ -56,6 +60,10 @@ class CaseStore:
     consents: Consents
     referrals: Referrals
     screenings: Screenings
+    directory: Directory
+    outbox: Outbox
+    inbox: Inbox
+    teams: Teams
 
     def dispose(self) -> None:
         """Close the database connections."""
@@ -75,12 +83,17 @@ def open_case_store(data_dir: Path, *, url: str | None = None, secret: str | Non
     records = Records(gate)
     signing = Signing(gate)
     victims = Victims(gate)
-    return CaseStore(store=store, accounts=Accounts(store, keyring, hasher), gate=gate, cases=CaseFiles(gate),
+    directory = Directory(gate, signing)
+    evidence = Evidence(gate, signing)
+    return CaseStore(store=store, accounts=Accounts(store, keyring, hasher), gate=gate,
+                     cases=CaseFiles(gate, directory),
                      entities=Entities(gate, records), transfer=Transfer(gate, records), notes=Notes(gate),
                      timeline=Timeline(gate), attachments=Attachments(gate), audit=AuditTrail(gate),
-                     search=Search(gate), signing=signing, evidence=Evidence(gate, signing), victims=victims,
+                     search=Search(gate), signing=signing, evidence=evidence, victims=victims,
                      consents=Consents(gate, victims), referrals=Referrals(gate, victims),
-                     screenings=Screenings(gate, victims))
+                     screenings=Screenings(gate, victims), directory=directory,
+                     outbox=Outbox(gate, records, directory, evidence), inbox=Inbox(gate, records, directory),
+                     teams=Teams(gate, directory))
 
 
 def _has_agencies(store: Store) -> bool:

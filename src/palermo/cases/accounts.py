@@ -24,7 +24,7 @@ from palermo.errors import InvalidInput, NotAuthenticated, NotFound, NotPermitte
 from palermo.model import AGENCY_KINDS, STATE_PATTERN
 
 TOKEN_PREFIX = "plm_"
-SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
+SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$")
 THROTTLE_WINDOW = timedelta(minutes=15)
 FAILURES_PER_USER = 5
 """Wrong passwords for one username (since its last successful login) within the window before it is locked."""
@@ -87,7 +87,7 @@ class Accounts:
     def add_agency(self, agency_id: str, name: str, state: str, kind: str) -> None:
         """Register an agency of a state (bootstrap/CLI operation, run by the deployment's operator)."""
         if not SLUG.match(agency_id):
-            raise InvalidInput(f"id: {agency_id!r} must be 2-64 lowercase letters, digits, '.', '_' or '-'")
+            raise InvalidInput(f"id: {agency_id!r} must be 2-64 letters, digits, '.', '_' or '-' (e.g. GB-NCA)")
         if not re.match(STATE_PATTERN, state):
             raise InvalidInput(f"state: {state!r} is not an ISO 3166 code such as 'GB' or 'PL'")
         if kind not in AGENCY_KINDS:  # the operator's CLI passes a plain string

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from palermo.cases import tables as t
 from palermo.cases.accounts import new_id, now
 from palermo.cases.audit import activity, record
+from palermo.cases.directory import Directory
 from palermo.cases.gate import CaseGate, access_of, conflict, grant_of, iso
 from palermo.cases.identity import Caller
 from palermo.cases.paging import check_window
@@ -25,8 +26,9 @@ CHANGEABLE = frozenset({"title", "summary", "jurisdictions", "offences", "status
 class CaseFiles:
     """Opening, reading, listing, changing and sharing cases, for a caller."""
 
-    def __init__(self, gate: CaseGate) -> None:
+    def __init__(self, gate: CaseGate, directory: Directory) -> None:
         self.gate = gate
+        self.directory = directory
 
     def create(self, caller: Caller, draft: CaseDraft) -> Case:
         """Open a case owned by the caller's agency; the reference must be unique."""
@@ -62,7 +64,7 @@ class CaseFiles:
         with self.gate.begin(caller) as unit:
             actor = unit.actor
             decide(actor, Action.case_read, Access.read)  # a role without case_read sees no list at all
-            query = select(t.case, grant_of(actor)).where(t.case.c.id.in_(self.gate.visible_ids(actor)))
+            query = select(t.case, grant_of(actor, self.gate.clock())).where(t.case.c.id.in_(self.gate.visible_ids(actor)))
             if status:
                 query = query.where(t.case.c.status == status)
             rows = unit.conn.execute(query.order_by(t.case.c.updated_at.desc(), t.case.c.id)
@@ -111,8 +113,12 @@ class CaseFiles:
                 if found is None:
                     raise InvalidInput(f"username: no user {username!r}")
                 user_id = found.id
-            elif conn.execute(select(t.agency.c.id).where(t.agency.c.id == agency_id)).first() is None:
-                raise InvalidInput(f"agency: no agency {agency_id!r}")
+            else:
+                found = conn.execute(select(t.agency.c.state).where(t.agency.c.id == agency_id)).first()
+                if found is None:
+                    raise InvalidInput(f"agency: no agency {agency_id!r}")
+                if case.row.origin_agency:
+                    self.directory.onward(conn, case.row, unit.actor.agency_id, str(agency_id), found.state)
             conn.execute(insert(t.member).values(case_id=case.id, agency_id=agency_id, user_id=user_id,
                                                  access=access, added_by=unit.actor.user_id, added_at=now()))
             record(conn, unit.actor, "case_share", case.id, agency_id or username or "",

@@ -3,10 +3,10 @@ caller is, whether the case is in their circle and what the policy allows are de
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,11 @@ from palermo.cases.policy import Access, Action, Actor, decide
 from palermo.cases.sealing import Keyring
 from palermo.cases.store import Store, Unit
 from palermo.errors import Conflict, NotFound
+
+
+def utcnow() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -39,11 +44,14 @@ class Opened:
 class CaseGate:
     """Transactions for callers, and cases opened after the policy allowed the action on them."""
 
-    def __init__(self, store: Store, keyring: Keyring, blobs: Path, max_upload: int = 25 * 1024 * 1024) -> None:
+    def __init__(self, store: Store, keyring: Keyring, blobs: Path, max_upload: int = 25 * 1024 * 1024,
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self.store = store
         self.keyring = keyring
         self.blobs = blobs
         self.max_upload = max_upload
+        self.clock = clock
+        """The time shares are judged at (a joint investigation team's membership ends at its expiry)."""
 
     @contextmanager
     def begin(self, caller: Caller, action: Action | None = None) -> Iterator[Unit]:
@@ -66,7 +74,8 @@ class CaseGate:
         """The case named by ID or reference, after the policy allowed the action on it: outside the actor's
         circle it does not exist (NotFound), inside it the role decides (NotPermitted). One query."""
         actor = unit.actor
-        row = unit.conn.execute(OPEN, {"ref": ref, "agency": actor.agency_id, "user": actor.user_id}).first()
+        row = unit.conn.execute(OPEN, {"ref": ref, "agency": actor.agency_id, "user": actor.user_id,
+                                       "now": self.clock()}).first()
         access = access_of(actor, row) if row is not None else None
         decide(actor, action, access, case_ref=ref)
         assert row is not None and access is not None
@@ -75,7 +84,7 @@ class CaseGate:
     def visible_ids(self, actor: Actor) -> Any:
         """A subquery of the IDs of the cases the actor can see (owned by their agency or shared with it or them)."""
         member = select(t.member.c.case_id).where(or_(t.member.c.agency_id == actor.agency_id,
-                                                      t.member.c.user_id == actor.user_id))
+                                                      t.member.c.user_id == actor.user_id), live(self.clock()))
         return select(t.case.c.id).where(or_(t.case.c.owner_agency_id == actor.agency_id, t.case.c.id.in_(member)))
 
     def entity_row(self, unit: Unit, case: Opened, entity_id: str) -> Row[Any] | None:
@@ -108,11 +117,17 @@ class CaseGate:
         return self.keyring.open(self.data_key(unit, agency_id), context, blob)
 
 
-def grant_of(actor: Actor) -> Any:
-    """A column for case rows: the strongest share ('write' > 'read') the actor or their agency holds, or null."""
+def live(at: Any) -> Any:
+    """The shares in force at ``at``: without an end, or ending later."""
+    return or_(t.member.c.expires_at.is_(None), t.member.c.expires_at > at)
+
+
+def grant_of(actor: Actor, at: datetime) -> Any:
+    """A column for case rows: the strongest share ('write' > 'read') the actor or their agency holds at ``at``,
+    or null."""
     return (select(func.max(t.member.c.access)).where(
         t.member.c.case_id == t.case.c.id,
-        or_(t.member.c.agency_id == actor.agency_id, t.member.c.user_id == actor.user_id))
+        or_(t.member.c.agency_id == actor.agency_id, t.member.c.user_id == actor.user_id), live(at))
         .scalar_subquery().label("grant"))
 
 
@@ -120,7 +135,8 @@ def grant_of(actor: Actor) -> Any:
 # running it (SQLAlchemy then reuses its compiled form).
 OPEN = (select(t.case, select(func.max(t.member.c.access)).where(
     t.member.c.case_id == t.case.c.id,
-    or_(t.member.c.agency_id == bindparam("agency"), t.member.c.user_id == bindparam("user")))
+    or_(t.member.c.agency_id == bindparam("agency"), t.member.c.user_id == bindparam("user")),
+    live(bindparam("now")))
     .scalar_subquery().label("grant"))
     .where(or_(t.case.c.id == bindparam("ref"), t.case.c.reference == bindparam("ref"))).limit(1))
 

@@ -47,6 +47,9 @@ class Action(StrEnum):
     victim_reveal = "victim_reveal"
     victim_grant = "victim_grant"
     consent_override = "consent_override"
+    exchange_send = "exchange_send"
+    exchange_receive = "exchange_receive"
+    agreement_manage = "agreement_manage"
 
 
 class Access(StrEnum):
@@ -60,14 +63,17 @@ class Access(StrEnum):
 A = Action
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.admin: frozenset({A.case_create, A.case_read, A.case_edit, A.case_share, A.entity_write, A.note_write,
-                           A.attachment_write, A.users_manage, A.keys_manage, A.victim_grant, A.consent_override}),
+                           A.attachment_write, A.users_manage, A.keys_manage, A.victim_grant, A.consent_override,
+                           A.agreement_manage}),
     Role.investigator: frozenset({A.case_create, A.case_read, A.case_edit, A.case_share, A.entity_write,
                                   A.note_write, A.attachment_write, A.protected_read, A.finance, A.evidence_write,
-                                  A.evidence_export, A.victim_read, A.victim_write}),
+                                  A.evidence_export, A.victim_read, A.victim_write, A.exchange_send,
+                                  A.exchange_receive}),
     Role.analyst: frozenset({A.case_read, A.entity_write, A.note_write, A.finance, A.statistics,
                              A.evidence_write}),
     Role.legal_officer: frozenset({A.case_read, A.case_edit, A.note_write, A.attachment_write,
-                                   A.evidence_export, A.victim_read}),
+                                   A.evidence_export, A.victim_read, A.exchange_send, A.exchange_receive,
+                                   A.agreement_manage}),
     Role.victim_support: frozenset({A.case_read, A.entity_write, A.note_write, A.protected_read, A.victim_read,
                                     A.victim_write, A.victim_reveal}),
     Role.auditor: frozenset({A.audit_read}),
@@ -81,13 +87,15 @@ a portable custody record leaves the case with an investigator or a legal office
 agency's signing keys and the partner keys it trusts are managed by its administrators. Victim records (by
 pseudonym) are kept by victim-support workers and investigators and read by legal officers; a person's identity is
 read by victim-support workers, or by another user an administrator granted it to, with a reason each time; only
-an administrator overrides a missing consent, with a reason."""
+an administrator overrides a missing consent, with a reason. Case content leaves for a partner abroad (a preview,
+its approval, the signed and sealed bundle) with an investigator or a legal officer of the owning agency, who also
+receive bundles into the agency's inbox; the agreements held are imported by administrators and legal officers."""
 
 READ_ACTIONS = frozenset({A.case_read, A.protected_read})
 AGENCY_ACTIONS = frozenset({A.case_create, A.audit_read, A.users_manage, A.finance, A.statistics,
                             A.keys_manage, A.victim_read, A.victim_write, A.victim_reveal, A.victim_grant,
-                            A.consent_override})
-OWNER_ACTIONS = frozenset({A.case_share})
+                            A.consent_override, A.exchange_receive, A.agreement_manage})
+OWNER_ACTIONS = frozenset({A.case_share, A.exchange_send})
 
 
 @dataclass(frozen=True)

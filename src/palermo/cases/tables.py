@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -77,6 +78,12 @@ case = Table(
     Column("created_by", String(32), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("origin_agency", String(64)),
+    Column("origin_state", String(12)),
+    Column("origin_handling", String(80)),
+    Column("origin_agreement", String(120)),
+    Column("origin_purpose", String(30)),
+    Column("retention_until", DateTime(timezone=True)),
 )
 
 member = Table(
@@ -88,6 +95,7 @@ member = Table(
     Column("access", String(10), nullable=False),
     Column("added_by", String(32), nullable=False),
     Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True)),
 )
 
 entity = Table(
@@ -105,6 +113,8 @@ entity = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_by", String(32), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("origin", String(64)),
+    Column("origin_handling", String(80)),
 )
 
 party = Table(
@@ -124,6 +134,8 @@ note = Table(
     Column("body", Text, nullable=False),
     Column("created_by", String(32), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("origin", String(64)),
+    Column("origin_handling", String(80)),
 )
 
 event = Table(
@@ -147,6 +159,8 @@ attachment = Table(
     Column("size", Integer, nullable=False),
     Column("created_by", String(32), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("origin", String(64)),
+    Column("origin_handling", String(80)),
 )
 
 tally = Table(
@@ -367,3 +381,105 @@ search_doc = Table(
 CASE_TABLES = ("case_file", "case_member", "entity", "case_party", "case_note", "case_event", "case_attachment",
                "search_doc", "case_tally", "exhibit", "custody_log", "custody_event", "custody_head")
 """Tables whose rows belong to one case: row-level security on PostgreSQL keys them on the case's visibility."""
+
+encryption_key = Table(
+    "encryption_key", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("agency_id", String(64), ForeignKey("agency.id"), nullable=False),
+    Column("record", Text, nullable=False),
+    Column("wrapped_private", LargeBinary, nullable=False),
+    Column("valid_from", DateTime(timezone=True), nullable=False),
+    Column("valid_until", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+"""An agency's X25519 keys that partners seal bundles to: the current one and those rotated out."""
+
+partner = Table(
+    "partner", metadata,
+    Column("agency_id", String(64), ForeignKey("agency.id"), primary_key=True),
+    Column("partner", String(64), primary_key=True),
+    Column("state", String(12), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("inbox_url", String(500)),
+    Column("record", Text, nullable=False),
+    Column("imported_by", String(32), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+"""The partner agencies an agency exchanges with: their inbox and public keys (a `Partner` record)."""
+
+agreement = Table(
+    "agreement", metadata,
+    Column("id", String(120), primary_key=True),
+    Column("version", String(40), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("title", String(500), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("imported_by", String(32), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+"""The data-sharing agreements this installation holds, as their YAML text (both parties hold the same)."""
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("agency_id", String(64), ForeignKey("agency.id"), nullable=False),
+    Column("case_id", String(32), ForeignKey("case_file.id"), nullable=False),
+    Column("agreement_id", String(120), nullable=False),
+    Column("agreement_sha256", String(64), nullable=False),
+    Column("recipient", String(64), nullable=False),
+    Column("recipient_state", String(12), nullable=False),
+    Column("purpose", String(30), nullable=False),
+    Column("reference", String(200)),
+    Column("status", String(12), nullable=False),
+    Column("sealed_preview", LargeBinary, nullable=False),
+    Column("summary", JSON, nullable=False),
+    Column("nonce", String(64)),
+    Column("bundle_sha256", String(64)),
+    Column("bundle_size", Integer),
+    Column("error", Text),
+    Column("created_by", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("approved_by", String(32)),
+    Column("approved_at", DateTime(timezone=True)),
+    Column("sent_at", DateTime(timezone=True)),
+)
+"""Exchanges prepared by an agency: the preview (sealed: it may name victims), its approval and its sending."""
+
+inbox = Table(
+    "inbox", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("agency_id", String(64), ForeignKey("agency.id"), nullable=False),
+    Column("nonce", String(64), nullable=False),
+    Column("sender", String(64), nullable=False),
+    Column("sender_state", String(12), nullable=False),
+    Column("agreement_id", String(120), nullable=False),
+    Column("agreement_sha256", String(64), nullable=False),
+    Column("purpose", String(30), nullable=False),
+    Column("handling", String(80), nullable=False),
+    Column("reference", String(200)),
+    Column("manifest", JSON, nullable=False),
+    Column("custody", JSON, nullable=False),
+    Column("via", String(10), nullable=False),
+    Column("case_id", String(32), ForeignKey("case_file.id")),
+    Column("status", String(12), nullable=False),
+    Column("received_by", String(32), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("retention_until", DateTime(timezone=True), nullable=False),
+    Column("deleted_at", DateTime(timezone=True)),
+    UniqueConstraint("agency_id", "nonce", name="uq_inbox_nonce"),
+)
+"""Bundles an agency received and imported: who sent them under which agreement, and the case they became. The
+nonce is unique per agency: a bundle is imported once."""
+
+team = Table(
+    "team", metadata,
+    Column("case_id", String(32), ForeignKey("case_file.id"), primary_key=True),
+    Column("agreement_id", String(120), nullable=False),
+    Column("agreement_sha256", String(64), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("closed_by", String(32)),
+    Column("created_by", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+"""Joint investigation team spaces: a case shared among the team's agencies under a JIT agreement until expiry."""
