@@ -167,9 +167,9 @@ def preview(w: World, agreement: str = MLA, sender: str = GB, recipient: str = R
 
 
 def bundle(w: World, path: Path, agreement: str = MLA, sender: str = GB, recipient: str = RO,
-           created: datetime = NOW, **options: Any) -> Path:
-    """A bundle from ``sender`` to ``recipient``, made at ``created``."""
-    write_bundle(path, preview(w, agreement, sender, recipient), agreement=w.agreements[agreement],
+           created: datetime = NOW, purpose: str = "investigation", **options: Any) -> Path:
+    """A bundle from ``sender`` to ``recipient`` for ``purpose``, made at ``created``."""
+    write_bundle(path, preview(w, agreement, sender, recipient, purpose), agreement=w.agreements[agreement],
                  signer=w.agencies[sender].signing, recipient_key=w.agencies[recipient].encryption_record(),
                  contents=w.contents, created=created, **options)
     return path

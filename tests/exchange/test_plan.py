@@ -30,14 +30,7 @@ from .helpers import (
     exhibits,
     preview,
     variant,
-    world,
 )
-
-
-@pytest.fixture(scope="module")
-def w() -> World:
-    return world()
-
 
 MLA_TEXT = variant({})
 
