@@ -393,3 +393,24 @@ def test_counts_must_match_the_records(w: World) -> None:
             r"^bundle: counts: the manifest's counts differ from the records the bundle holds$")
     refused(w, forge(w, members=replace("exhibits.jsonl", b"")), r"^bundle: member custody/\w+ belongs to no "
                                                                  r"attachment or exhibit")
+
+
+def test_files_must_be_what_their_names_and_records_say(w: World) -> None:
+    # a recipient stores a file under the SHA-256 it is named by: a signed bundle cannot slip other bytes under it
+    def other_file(members: Members) -> Members:
+        return [(n, b"not the statement" if n.startswith("files/") else c) for n, c in members]
+
+    refused(w, forge(w, members=other_file), r"^bundle: member files/(\w+): its content is not the one its name "
+                                             r"and record give \(SHA-256 and size 9800\)$")
+
+    def wrong_size(members: Members) -> Members:
+        return [(n, c.replace(b'"size":9800', b'"size":9801') if n == "attachments.jsonl" else c)
+                for n, c in members]
+
+    refused(w, forge(w, members=wrong_size), r"^bundle: member files/\w+: its content is not the one")
+
+    def other_custody(members: Members) -> Members:
+        return [(n, c + b"\n" if n.startswith("custody/") else c) for n, c in members]
+
+    refused(w, forge(w, members=other_custody), r"^bundle: member custody/\w+: its content is not the one its name "
+                                                r"and record give \(SHA-256 and size 4599\)$")

@@ -156,7 +156,8 @@ def test_roles_outside_the_agreement_stay_home_whatever_else_they_are(w: World) 
 
 def test_allow_lists_deny_lists_and_value_counts(w: World) -> None:
     chosen = [CaseEntity.of({"id": "p-1", "schema": "Person", "properties": {
-                  "name": ["A B"], "religion": ["x", "y", "z"], "political": ["p"], "notes": ["n1", "n2"]}},
+                  "name": ["A B"], "religion": ["x", "y", "z"], "political": ["p"], "notes": ["n1", "n2"],
+                  "ethnicity": [], "email": []}},  # no values: nothing to redact, nothing sent
                   ["suspect"]),
               CaseEntity.of({"id": "c-1", "schema": "Company", "properties": {
                   "name": ["C"], "taxNumber": ["1", "2"], "vatCode": ["V"], "email": ["c@example.org"]}}),

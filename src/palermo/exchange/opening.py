@@ -262,16 +262,18 @@ def _items(kept: dict[str, bytes], name: str, cls: type[Any], allowed: bool, agr
     return items
 
 
-def _content(kept: dict[str, bytes], agreement: Agreement, entity_ids: set[str], label: str
+def _content(kept: dict[str, bytes], digests: dict[str, str], agreement: Agreement, entity_ids: set[str], label: str
              ) -> tuple[list[SharedNote], list[DeliveredAttachment], list[DeliveredExhibit]]:
     data = agreement.data
     notes = _items(kept, "notes.jsonl", SharedNote, data.notes, agreement, label)
     for note in notes:
         if note.entity is not None and note.entity not in entity_ids:
             raise _fail(label, f"member notes.jsonl: note {note.id} is about {note.entity}, which is not in the bundle")
-    files = [DeliveredAttachment(**a.model_dump(), content=_named(kept, f"files/{a.sha256}", label))
+    files = [DeliveredAttachment(**a.model_dump(), content=_named(kept, digests, f"files/{a.sha256}", a.size, label))
              for a in _items(kept, "attachments.jsonl", SharedAttachment, data.attachments, agreement, label)]
-    exhibits = [DeliveredExhibit(**x.model_dump(), custody_bundle=_named(kept, f"custody/{x.custody}", label))
+    exhibits = [DeliveredExhibit(**x.model_dump(),
+                                 custody_bundle=_named(kept, digests, f"custody/{x.custody}", x.custody_size,
+                                                        label))
                 for x in _items(kept, "exhibits.jsonl", SharedExhibit, data.exhibits, agreement, label)]
     named = {f"files/{a.sha256}" for a in files} | {f"custody/{x.custody}" for x in exhibits}
     extra = sorted(n for n in kept if n.startswith(("files/", "custody/")) and n not in named)
@@ -280,10 +282,16 @@ def _content(kept: dict[str, bytes], agreement: Agreement, entity_ids: set[str],
     return notes, files, exhibits
 
 
-def _named(kept: dict[str, bytes], name: str, label: str) -> bytes:
+def _named(kept: dict[str, bytes], digests: dict[str, str], name: str, size: int, label: str) -> bytes:
+    """The content of ``files/<sha256>`` or ``custody/<sha256>``: present, of the size its record gives, and
+    hashing to the SHA-256 it is named by (a recipient stores it under that hash)."""
     if name not in kept:
         raise _fail(label, f"member {name} is missing")
-    return kept[name]
+    content = kept[name]
+    if len(content) != size or digests[name] != name.split("/", 1)[1]:
+        raise _fail(label, f"member {name}: its content is not the one its name and record give (SHA-256 and "
+                           f"size {size})")
+    return content
 
 
 def open_bundle(source: Path | str | bytes, *, keys: Iterable[tuple[EncryptionKey, EncryptionRecord]],
@@ -307,7 +315,8 @@ def open_bundle(source: Path | str | bytes, *, keys: Iterable[tuple[EncryptionKe
     agreement = _agreed(manifest, agreements, now, label)
     _timely(manifest, seen, now, label)
     entities = _entities(kept, agreement, label)
-    notes, files, exhibits = _content(kept, agreement, {e.id for e in entities}, label)
+    digests = {m.name: m.sha256 for m in members}
+    notes, files, exhibits = _content(kept, digests, agreement, {e.id for e in entities}, label)
     counts = (len(entities), len(notes), len(files), len(exhibits))
     c = manifest.counts
     if counts != (c.entities, c.notes, c.attachments, c.exhibits):

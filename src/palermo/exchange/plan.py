@@ -142,9 +142,11 @@ def _redact(entity: CaseEntity, ctx: Context, redactions: list[Redaction]) -> Sh
     props: dict[str, list[str]] = {}
     refs = rules.references(entity.schema)
     for prop, values in entity.properties.items():
+        if not values:  # nothing to send, nothing to redact
+            continue
         reason = rules.property_not_permitted(ctx, entity, prop)
         if reason is not None:
-            redactions.append(Redaction(entity=entity.id, property=prop, values=max(1, len(values)),
+            redactions.append(Redaction(entity=entity.id, property=prop, values=len(values),
                                         rule="property_not_permitted", reason=reason))
             continue
         kept = list(values)
