@@ -634,6 +634,7 @@ class InboxEntry(Frozen):
     case it became, the custody records' verification, and until when it may be kept."""
 
     id: str
+    nonce: str
     sender: str
     sender_state: str
     agreement: str

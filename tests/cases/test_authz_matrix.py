@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 
 from palermo.custody.keys import SigningKey
+from palermo.exchange import EncryptionKey, Partner, Partners
 from palermo.finance.desk import Desk
 from palermo.finance.generator import generate
 from palermo.finance.review import keep_hits
@@ -30,12 +33,14 @@ RELATIONS = ("owner", "member", "outsider")
 AGENCY_OF = {"owner": "gb-police", "member": "pl-police", "outsider": "ro-police"}
 MAY = {
     "admin": {"case_create", "case_read", "case_edit", "case_share", "entity_write", "note_write",
-              "attachment_write", "users_manage", "keys_manage", "victim_grant", "consent_override"},
+              "attachment_write", "users_manage", "keys_manage", "victim_grant", "consent_override",
+              "agreement_manage"},
     "investigator": {"case_create", "case_read", "case_edit", "case_share", "entity_write", "note_write",
                      "attachment_write", "protected_read", "finance", "evidence_write", "evidence_export",
-                     "victim_read", "victim_write"},
+                     "victim_read", "victim_write", "exchange_send", "exchange_receive"},
     "analyst": {"case_read", "entity_write", "note_write", "finance", "statistics", "evidence_write"},
-    "legal_officer": {"case_read", "case_edit", "note_write", "attachment_write", "evidence_export", "victim_read"},
+    "legal_officer": {"case_read", "case_edit", "note_write", "attachment_write", "evidence_export", "victim_read",
+                      "exchange_send", "exchange_receive", "agreement_manage"},
     "victim_support": {"case_read", "entity_write", "note_write", "protected_read", "victim_read", "victim_write",
                        "victim_reveal"},
     "auditor": {"audit_read"},
@@ -46,6 +51,31 @@ SCREENING_SET = "ilo_forced_labour_2012"
 EXHIBIT = {"description": "Mobile phone", "kind": "physical", "legal_basis": "Warrant 2019/123", "seized_in": "GB",
            "seized_at": "2019-03-01T06:05:00+00:00", "place": "Walsall", "holder": "DC J. Doe", "seal": "S-1"}
 counter = itertools.count()
+AGREEMENTS = Path(__file__).resolve().parents[2] / "examples" / "agreements"
+TODAY = datetime.now(UTC).date()
+
+
+def _matrix_agreement(name: str, parties: dict[str, str], drop: str = "") -> str:
+    """An example agreement between this matrix's agencies, in force around today (the hash line dropped)."""
+    text = re.sub(r"(?m)^sha256: .*\n", "", (AGREEMENTS / name).read_text())
+    text = re.sub(r"(?m)^valid_from: .*$", f"valid_from: {TODAY - timedelta(days=30)}", text)
+    text = re.sub(r"(?m)^valid_until: .*$", f"valid_until: {TODAY + timedelta(days=300)}", text)
+    if drop:
+        text = re.sub(rf"(?ms)^  - agency: {drop}\n.*?(?=^  - |^\S)", "", text)
+    for old, new in parties.items():
+        text = text.replace(old, new)
+    return text
+
+
+MATRIX_MLA = _matrix_agreement("gb-ro-police-mla.yaml", {
+    "agency: GB-NCA\n    state: GB": "agency: gb-police\n    state: GB",
+    "agency: RO-IGPR-DCCO\n    state: RO": "agency: ro-police\n    state: RO", "id: gb-ro-police-mla": "id: matrix-mla"})
+MATRIX_JIT = _matrix_agreement("jit-ro-gb-it.yaml", {
+    "agency: RO-DIICOT\n    state: RO": "agency: gb-police\n    state: GB",
+    "agency: GB-NCA\n    state: GB": "agency: pl-police\n    state: PL", "id: jit-ro-gb-it-2026": "id: matrix-jit"},
+    drop="IT-SCO")
+PREVIEW = {"agreement": "matrix-mla", "recipient": "ro-police", "purpose": "investigation"}
+TEAM_ENDS = (datetime.now(UTC) + timedelta(days=60)).isoformat()
 
 # (method, path) -> (permission(s) needed or None for any signed-in user, scope, request builder)
 # scope: "case" = on case GB-1 (outsiders get 404), "agency" = not about one case, "owner" = the owning agency only.
@@ -168,11 +198,38 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
         "path": f"/api/screenings/{w.fresh_screening()}/attach", "json": {"victim": w.victim}}),
     ("POST", "/api/finance/cases"): (("finance", "entity_write"), "case",
                                      lambda w: {"json": {"alerts": [w.alert], "case": "GB-1"}}),
+    ("GET", "/api/exchange/agreements"): (None, "agency", lambda w: {}),
+    ("GET", "/api/exchange/agreements/{agreement}"): (None, "agency", lambda w: {}),
+    ("POST", "/api/exchange/agreements"): ("agreement_manage", "agency", lambda w: {
+        "content": MATRIX_MLA, "headers": {"content-type": "text/yaml"}}),
+    ("GET", "/api/exchange/card"): (None, "agency", lambda w: {}),
+    ("GET", "/api/exchange/partners"): (None, "agency", lambda w: {}),
+    ("POST", "/api/exchange/partners"): ("keys_manage", "agency", lambda w: {"json": w.outside_card}),
+    ("POST", "/api/cases/{ref}/exchange"): ("exchange_send", "owner", lambda w: {"json": PREVIEW}),
+    ("GET", "/api/exchange/outbox"): (None, "agency", lambda w: {}),
+    ("GET", "/api/exchange/outbox/{entry}"): ("exchange_send", "record", lambda w: {}),
+    ("POST", "/api/exchange/outbox/{entry}/approve"): ("exchange_send", "record", lambda w: {
+        "path": f"/api/exchange/outbox/{w.fresh_preview()}/approve"}),
+    ("POST", "/api/exchange/outbox/{entry}/send"): ("exchange_send", "record", lambda w: {
+        "path": f"/api/exchange/outbox/{w.fresh_preview(approved=True)}/send", "json": {"push": False}}),
+    ("GET", "/api/exchange/outbox/{entry}/bundle"): ("exchange_send", "record", lambda w: {}),
+    ("POST", "/api/exchange/import"): ("exchange_receive", "checked", lambda w: {
+        "content": b"not a bundle", "headers": {"content-type": "application/octet-stream"}}),
+    ("GET", "/api/exchange/inbox"): ("exchange_receive", "agency", lambda w: {}),
+    ("POST", "/api/exchange/expire"): ("exchange_receive", "agency", lambda w: {}),
+    ("POST", "/api/cases/{ref}/team"): ("case_share", "owner", lambda w: {
+        "path": f"/api/cases/{w.fresh_case()}/team", "json": {"agreement": "matrix-jit", "expires": TEAM_ENDS}}),
+    ("GET", "/api/cases/{ref}/team"): ("case_read", "case", lambda w: {"path": "/api/cases/GB-T/team"}),
+    ("POST", "/api/cases/{ref}/team/close"): ("case_share", "owner", lambda w: {
+        "path": f"/api/cases/{w.fresh_team()}/team/close"}),
 }
 
 
 def expected(role: str, relation: str, needs: str | tuple[str, ...] | None, scope: str) -> int | str:
-    """What the policy promises: 'ok' (2xx), 403 or 404."""
+    """What the policy promises: 'ok' (2xx), 403 or 404; for "checked" routes (a bundle, here a false one) the
+    content is checked once the role may: 409."""
+    if scope == "checked":
+        return 409 if needs in MAY[role] else 403
     if scope == "record":  # an agency's own record: its first permission, then other agencies do not see it
         first, *rest = (needs,) if isinstance(needs, str) else needs or ("",)
         if first not in MAY[role]:
@@ -239,9 +296,53 @@ class World:
         stats.add_dataset("toy", Parsed(["gender"], [["Female"]] * 30, [], "toy@0"), epsilon_budget=1,
                           delta_budget=1e-6, at=datetime.now())
         stats.close()
+        self._exchange(cs)
         self.watchlist = settings.data_dir / "list.ftm.json"
         self.watchlist.write_text(json.dumps({"id": "ofac-1", "schema": "Person", "properties": {
             "name": ["Vitaly Kuzmenko"], "birthDate": ["1971-01-22"]}}) + "\n")
+
+    def _exchange(self, cs: Any) -> None:
+        """The agreements held, the Romanian police as the British police's partner, one exchange sealed, and a
+        team space GB-T shared with the Polish police."""
+        gb_admin = cs.accounts.actor("owner_admin")
+        cs.directory.add_agreement(gb_admin, MATRIX_MLA, "matrix-mla.yaml")
+        cs.directory.add_agreement(gb_admin, MATRIX_JIT, "matrix-jit.yaml")
+        ro_card = Partners([cs.directory.card(cs.accounts.actor("outsider_investigator"))]).to_json()
+        cs.directory.add_partners(gb_admin, ro_card, "ro card")
+        outside = Partner(agency="de-bka", state="DE", signing=[SigningKey.generate().record(
+            agency="de-bka", state="DE", valid_from=datetime.now(UTC))], encryption=[EncryptionKey.generate().record(
+                "de-bka", "DE", datetime.now(UTC))])
+        self.outside_card = orjson.loads(Partners([outside]).to_json())
+        self.entry = self.fresh_preview(approved=True)
+        assert self.client.post(f"/api/exchange/outbox/{self.entry}/send", headers=self.boss,
+                                json={"push": False}).json()["status"] == "sealed"
+        self.fresh_case("GB-T")
+        assert self.client.post("/api/cases/GB-T/team", headers=self.boss, json={
+            "agreement": "matrix-jit", "expires": TEAM_ENDS}).status_code == 201
+
+    def fresh_preview(self, approved: bool = False) -> str:
+        """A new exchange of case GB-1 previewed (and approved) by the owner agency's investigator."""
+        entry = self.client.post("/api/cases/GB-1/exchange", headers=self.boss, json=PREVIEW)
+        assert entry.status_code == 201, entry.text
+        if approved:
+            self.client.post(f"/api/exchange/outbox/{entry.json()['id']}/approve", headers=self.boss)
+        return str(entry.json()["id"])
+
+    def fresh_case(self, reference: str = "") -> str:
+        """A new case of the owner agency shared with the member agency."""
+        reference = reference or f"GB-C{_n()}"
+        assert self.client.post("/api/cases", headers=self.boss, json={
+            "reference": reference, "title": "t", "handling": "agencies"}).status_code == 201
+        assert self.client.post(f"/api/cases/{reference}/members", headers=self.boss,
+                                json={"agency": "pl-police", "access": "write"}).status_code == 201
+        return reference
+
+    def fresh_team(self) -> str:
+        """A new team space of the owner agency, open."""
+        reference = self.fresh_case()
+        assert self.client.post(f"/api/cases/{reference}/team", headers=self.boss, json={
+            "agreement": "matrix-jit", "expires": TEAM_ENDS}).status_code == 201
+        return reference
 
     def fresh_hit(self) -> str:
         """A new, undecided screening hit (a decided hit cannot be decided again)."""
@@ -294,7 +395,7 @@ def test_every_api_route_is_in_the_matrix(tmp_path: Path) -> None:
     routes = {(method.upper(), path) for path, item in app.openapi()["paths"].items()
               if not path.startswith(("/api/law/", "/api/stats/countries")) for method in item}
     assert len(routes) > 20
-    public = {("POST", "/api/auth/token")}
+    public = {("POST", "/api/auth/token"), ("POST", "/api/exchange/inbox/{agency}")}
     assert routes - public == set(ROUTES), "a new API route needs a row in the authorisation matrix"
 
 
@@ -304,7 +405,8 @@ def test_authorisation_matrix(world: World) -> None:
     for (method, template), (needs, scope, build) in ROUTES.items():
         path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment, alert_id=world.alert,
                                hit_id="hit-x", dataset="toy", exhibit="JD-1", victim=world.victim,
-                               referral_id="r-x", screening_id=world.screening)
+                               referral_id="r-x", screening_id=world.screening, agreement="matrix-mla",
+                               entry=world.entry)
         for role, relation in itertools.product(ROLES, RELATIONS):
             want = expected(role, relation, needs, scope)
             headers = {"authorization": f"Bearer {world.tokens[(role, relation)]}"}
@@ -326,7 +428,8 @@ def test_no_token_no_access(world: World) -> None:
     for method, template in ROUTES:
         path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment, alert_id=world.alert,
                                hit_id="hit-x", dataset="toy", exhibit="JD-1", victim=world.victim,
-                               referral_id="r-x", screening_id=world.screening)
+                               referral_id="r-x", screening_id=world.screening, agreement="matrix-mla",
+                               entry=world.entry)
         got = world.client.request(method, path)
         assert got.status_code == 401 and got.headers["www-authenticate"] == "Bearer", (method, template)
     bad = world.client.get("/api/cases", headers={"authorization": "Bearer plm_forged"})

@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from palermo.cases.policy import PERMISSIONS, Action, Role
 
+from ..servers import start, stop
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def start(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "PALERMO_DATA_DIR": str(data_dir), "PALERMO_PORT": str(port), "COLUMNS": "300"}
-    proc = subprocess.Popen([sys.executable, "-c", "from palermo.cli import main; main()", "serve"], env=env,
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            httpx.get(base + "/api/law/jurisdictions", timeout=1)
-            return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise AssertionError("palermo serve did not start: " + (proc.stderr.read() if proc.stderr else ""))
-
-
-def stop(proc: subprocess.Popen[str]) -> str:
-    proc.terminate()
-    _, err = proc.communicate(timeout=20)
-    return err
 
 
 def test_first_start_prints_one_time_credentials_that_work(tmp_path: Path) -> None:
@@ -79,7 +52,8 @@ def test_security_doc_role_table_matches_the_policy() -> None:
                "custody records out": Action.evidence_export, "signing keys": Action.keys_manage,
                "victim records": Action.victim_read, "victim records (write)": Action.victim_write,
                "victim identity (record)": Action.victim_reveal, "identity grants": Action.victim_grant,
-               "consent override": Action.consent_override}
+               "consent override": Action.consent_override, "send abroad (owner agency)": Action.exchange_send,
+               "receive from abroad": Action.exchange_receive, "agreements": Action.agreement_manage}
     lines = [ln for ln in doc.splitlines() if ln.startswith("| ")]
     header = [c.strip() for c in lines[0].strip("|").split("|")]
     assert header[1:] == list(columns)

@@ -86,7 +86,7 @@ def test_what_arrives_is_what_was_approved_marked_with_its_origin(two) -> None: 
 
     # the same bundle again is a replay: refused, nothing written
     before = cases_held(ro.cs)
-    with pytest.raises(VerificationFailed, match="(?i)replay|seen"):
+    with pytest.raises(VerificationFailed, match=r"(?i)replay|seen"):
         ro.cs.inbox.receive(ro.investigator, bundle)
     assert cases_held(ro.cs) == before
     refused = ro.cs.audit.read(_auditor(ro), action="bundle_refused")

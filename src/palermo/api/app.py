@@ -10,15 +10,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from palermo.api import accounts, cases, evidence, finance, law, protection, stats
+from palermo.api import accounts, cases, evidence, exchange, finance, law, protection, stats
 from palermo.api.docs import OPENAPI, mount_docs
 from palermo.api.problems import as_palermo_error, problem
 from palermo.errors import PalermoError
 from palermo.services import Services, open_services
 from palermo.settings import Settings
 
-ROUTERS = (accounts.router, law.router, cases.router, evidence.router, protection.router, finance.router,
-           stats.router)
+ROUTERS = (accounts.router, law.router, cases.router, evidence.router, protection.router, exchange.router,
+           finance.router, stats.router)
 
 
 def create_api(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -29,6 +29,8 @@ def create_api(settings: Settings | None = None, services: Services | None = Non
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = max(1, settings.threads)
+        # What was received from abroad and whose retention ended is deleted before anything else is served.
+        await anyio.to_thread.run_sync(app.state.services.exchange.expire_all)
         yield
 
     app = FastAPI(title="Palermo", version="0.1.0", docs_url=None, redoc_url=None, openapi_url=OPENAPI, lifespan=lifespan,

@@ -12,7 +12,7 @@ from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from palermo.api.deps import ApiCaller, Svc
+from palermo.api.deps import ApiCaller, Svc, read_body
 from palermo.cases import audit
 from palermo.cases.paging import MAX_LIMIT, MAX_OFFSET
 from palermo.errors import InvalidInput
@@ -192,13 +192,7 @@ async def import_entities(ref: str, request: Request, caller: ApiCaller, svc: Sv
     if media not in NDJSON:
         raise InvalidInput(f"content-type: {media or 'none'!r} is not FtM JSON lines",
                            hint="send application/x-ndjson; larger files: `palermo cases import`")
-    limit = svc.attachments.max_upload
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise InvalidInput(f"body: over the upload limit of {limit:,} bytes",
-                               hint="import large files with `palermo cases import`")
+    body = await read_body(request, svc.attachments.max_upload, "import large files with `palermo cases import`")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:

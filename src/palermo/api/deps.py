@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from palermo.cases.identity import Bearer
-from palermo.errors import NotAuthenticated
+from palermo.errors import InvalidInput, NotAuthenticated
 from palermo.law import Library
 from palermo.services import Services
 
@@ -54,6 +54,16 @@ async def bearer(credentials: Annotated[HTTPAuthorizationCredentials | None, Dep
 async def client_address(request: Request) -> str:
     """The client's network address (for login throttling)."""
     return request.client.host if request.client else "unknown"
+
+
+async def read_body(request: Request, limit: int, hint: str) -> bytes:
+    """The request body, refused (InvalidInput) as soon as it passes ``limit`` bytes."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise InvalidInput(f"body: over the upload limit of {limit:,} bytes", hint=hint)
+    return bytes(body)
 
 
 Svc = Annotated[Services, Depends(_services)]

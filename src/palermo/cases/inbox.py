@@ -237,7 +237,7 @@ def _empty(conn: Connection, case_id: str, agreement: str, at: datetime) -> str:
 
 def _entry(row: Row[Any]) -> InboxEntry:
     counts = row.manifest.get("counts", {}) if isinstance(row.manifest, dict) else {}
-    return InboxEntry(id=row.id, sender=row.sender, sender_state=row.sender_state, agreement=row.agreement_id,
+    return InboxEntry(id=row.id, nonce=row.nonce, sender=row.sender, sender_state=row.sender_state, agreement=row.agreement_id,
                       agreement_sha256=row.agreement_sha256, purpose=row.purpose, handling=row.handling,
                       reference=row.reference, counts=counts, custody=row.custody, via=row.via,
                       case_reference=row.case_reference, status=row.status, received_at=iso(row.received_at),

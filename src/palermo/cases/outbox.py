@@ -27,7 +27,7 @@ from palermo.cases.identity import Caller
 from palermo.cases.policy import Action
 from palermo.cases.records import Records
 from palermo.cases.store import Unit
-from palermo.errors import Conflict, InvalidInput, NotFound, VerificationFailed
+from palermo.errors import Conflict, InvalidInput, NotFound, NotPermitted, VerificationFailed
 from palermo.exchange import (
     Agreement,
     CaseEntity,
@@ -182,6 +182,8 @@ class Outbox:
     # -- inside a unit ------------------------------------------------------------------------------------------
 
     def _row(self, unit: Unit, entry_id: str) -> Row[Any]:
+        if not unit.actor.may(Action.exchange_send):
+            raise NotPermitted(f"role {'/'.join(sorted(unit.actor.roles))} may not send case content abroad")
         row = unit.conn.execute(select(t.outbox).where(t.outbox.c.id == entry_id,
                                                        t.outbox.c.agency_id == unit.actor.agency_id)).first()
         if row is None:

@@ -133,20 +133,21 @@ class Victims:
 
     def rotate_key(self, caller: Caller) -> int:
         """Give the agency a new data key and re-seal everything the old one protected (victims' identities, their
-        screenings and the sealed persons of the agency's cases), in one transaction; returns how many records were
-        re-sealed."""
+        screenings, previews of exchanges abroad and the sealed persons of the agency's cases), in one transaction;
+        returns how many records were re-sealed."""
         with self.gate.begin(caller, Action.keys_manage) as unit:
             agency = unit.actor.agency_id
             keyring = self.gate.keyring
             old = unit.conn.execute(select(t.agency.c.wrapped_key).where(t.agency.c.id == agency)).scalar_one()
             new = keyring.new_agency_key()
             count = 0
-            for table, kind in ((t.victim, "victim"), (t.screening, "screening")):
-                for r in unit.conn.execute(select(table.c.id, table.c.sealed)
+            for table, kind, column in ((t.victim, "victim", "sealed"), (t.screening, "screening", "sealed"),
+                                        (t.outbox, "outbox", "sealed_preview")):
+                for r in unit.conn.execute(select(table.c.id, table.c[column].label("sealed"))
                                            .where(table.c.agency_id == agency)).all():
                     context = f"{kind}/{r.id}"
                     unit.conn.execute(update(table).where(table.c.id == r.id).values(
-                        sealed=keyring.seal(new, context, keyring.open(old, context, r.sealed))))
+                        {column: keyring.seal(new, context, keyring.open(old, context, r.sealed))}))
                     count += 1
             owned = select(t.case.c.id).where(t.case.c.owner_agency_id == agency)
             for e in unit.conn.execute(select(t.entity.c.case_id, t.entity.c.id, t.entity.c.sealed).where(

@@ -14,6 +14,7 @@ from palermo.cli import server
 from palermo.cli.cases import agencies_app, audit_app, cases_app, db_app, users_app
 from palermo.cli.console import err, fail, plain
 from palermo.cli.evidence import evidence_app
+from palermo.cli.exchange import exchange_app
 from palermo.cli.finance import finance_app
 from palermo.cli.law import law_app
 from palermo.cli.stats import stats_app
@@ -33,6 +34,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(cases_app, name="cases")
 app.add_typer(audit_app, name="audit")
 app.add_typer(evidence_app, name="evidence")
+app.add_typer(exchange_app, name="exchange")
 app.add_typer(finance_app, name="finance")
 app.add_typer(stats_app, name="stats")
 app.add_typer(victims_app, name="victims")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -12,6 +13,8 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
+
+from palermo.errors import InvalidInput
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print machine-readable JSON")]
 out = Console(highlight=False)
@@ -44,3 +47,16 @@ def fail(message: str, hint: str | None = None, details: list[str] | None = None
         err.print(Text(f"  {detail}"), soft_wrap=True)
     if hint:
         err.print(Text(f"hint: {hint}"), soft_wrap=True)
+
+
+def when(text: str | None, option: str) -> datetime:
+    """A time given on the command line (with its time zone), or now when none was given."""
+    if not text:
+        return datetime.now().astimezone()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{option}: {text!r} is not a time such as 2026-03-01T14:30+01:00") from None
+    if moment.tzinfo is None:
+        raise InvalidInput(f"{option}: give the time zone, e.g. {text}+01:00")
+    return moment

@@ -4,7 +4,6 @@ print it for court, and manage the keys that sign."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +12,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from palermo.cli.console import JsonOpt, emit, err, out, plain
+from palermo.cli.console import JsonOpt, emit, err, out, plain, when
 from palermo.cli.context import services
 from palermo.custody.canonical import canonical
 from palermo.errors import InvalidInput
@@ -23,18 +22,6 @@ evidence_app = typer.Typer(help="Evidence: exhibits, their signed chain of custo
                            no_args_is_help=True)
 AsUser = Annotated[str, typer.Option("--as", help="act as this user (their role and agency apply)")]
 Detail = Annotated[list[str] | None, typer.Option("--detail", "-d", help="NAME=VALUE of the act (repeatable)")]
-
-
-def _when(text: str | None, option: str) -> datetime:
-    if not text:
-        return datetime.now().astimezone()
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{option}: {text!r} is not a time such as 2026-03-01T14:30+01:00") from None
-    if moment.tzinfo is None:
-        raise InvalidInput(f"{option}: give the time zone, e.g. {text}+01:00")
-    return moment
 
 
 def _details(pairs: list[str] | None) -> dict[str, str]:
@@ -63,7 +50,7 @@ def register(case: str, label: Annotated[str, typer.Option(help="exhibit referen
     try:
         draft = ExhibitDraft(label=label, description=description, kind="digital" if attachment else "physical",
                              legal_basis=legal_basis, seized_in=seized_in.upper(),
-                             seized_at=_when(seized_at, "--seized-at"), place=place, holder=holder, seal=seal,
+                             seized_at=when(seized_at, "--seized-at"), place=place, holder=holder, seal=seal,
                              location=location, attachment_id=attachment)
     except ValidationError as exc:
         raise invalid(exc) from None
@@ -84,7 +71,7 @@ def act(case: str, exhibit: str, kind: Annotated[str, typer.Option(help=", ".joi
         detail: Detail = None, as_json: JsonOpt = False) -> None:
     """Record an act of custody on an exhibit, signed by your agency: e.g. `--kind transfer -d to_holder=...`."""
     try:
-        move = CustodyAct.model_validate({"kind": kind, "occurred": _when(occurred, "--occurred"), "place": place,
+        move = CustodyAct.model_validate({"kind": kind, "occurred": when(occurred, "--occurred"), "place": place,
                                           "purpose": purpose, "details": _details(detail)})
     except ValidationError as exc:
         raise invalid(exc) from None

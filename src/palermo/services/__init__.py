@@ -28,6 +28,7 @@ from palermo.cases.transfer import Transfer
 from palermo.cases.victims import Victims
 from palermo.law import Library, load_library
 from palermo.protection import load_indicators
+from palermo.services.exchange import Exchange
 from palermo.services.finance import Finance
 from palermo.services.protection import Protection
 from palermo.services.stats import ReleaseAsk, Statistics
@@ -42,6 +43,7 @@ class Services:
     finance: Finance
     stats: Statistics
     protection: Protection
+    exchange: Exchange
 
     @property
     def accounts(self) -> Accounts:
@@ -121,7 +123,8 @@ def open_services(data_dir: Path, *, database_url: str | None = None, secret: st
                       goaml_profile=goaml_profile, goaml_xsd=goaml_xsd, watchlist=watchlist)
     stats = Statistics(store, library, store_path=stats_store or data_dir / "stats.duckdb", index_3p=index_3p)
     protection = Protection(store, library, stats, load_indicators(indicators or []))
-    return Services(store=store, library=library, finance=finance, stats=stats, protection=protection)
+    return Services(store=store, library=library, finance=finance, stats=stats, protection=protection,
+                    exchange=Exchange(store))
 
 
 __all__ = ["ReleaseAsk", "Services", "open_services"]
