@@ -363,7 +363,7 @@ PERSON = {"id": "p-x", "schema": "Person", "properties": {"name": ["X"]}}
     ("entities.jsonl", line({"id": "p-x", "schema": "Persn", "properties": {}}), r"line 1: schema: unknown FtM "
                                                                                   r"schema 'Persn'"),
     ("entities.jsonl", line(PERSON)[:-1], r"member entities\.jsonl: the last line is cut off$"),
-    ("entities.jsonl", b"{not json\n", r"member entities\.jsonl: a line is not JSON$"),
+    ("entities.jsonl", line(PERSON) + b"{not json\n", r"member entities\.jsonl: line 2 is not JSON$"),
     ("notes.jsonl", line({"id": "1", "body": "b", "created": "2026-01-01T00:00:00Z"}),
      r"^bundle, member notes\.jsonl: agreement gb-ro-police-mla does not let notes travel$"),
     ("roles.jsonl", line({"entity": "p-suspect", "roles": ["suspect"]}) + line({"entity": "p-gone",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -101,15 +101,21 @@ def _json(data: bytes, cls: type[Any], where: str) -> Any:
     return value
 
 
-def _records(data: bytes, where: str) -> list[Any]:
+def _each_record(data: bytes, where: str) -> Iterator[Any]:
+    """The JSON value of each line, parsed as it is needed (so a large member is never held twice)."""
     if not data:
-        return []
+        return
     if not data.endswith(b"\n"):
         raise VerificationFailed(f"{where}: the last line is cut off")
-    try:
-        return [parse(line) for line in data[:-1].split(b"\n")]
-    except ValueError:
-        raise VerificationFailed(f"{where}: a line is not JSON") from None
+    for number, line in enumerate(data[:-1].split(b"\n"), 1):
+        try:
+            yield parse(line)
+        except ValueError:
+            raise VerificationFailed(f"{where}: line {number} is not JSON") from None
+
+
+def _records(data: bytes, where: str) -> list[Any]:
+    return list(_each_record(data, where))
 
 
 def _keys(keys: Iterable[tuple[EncryptionKey, EncryptionRecord]]) -> tuple[dict[str, EncryptionKey],
@@ -218,7 +224,7 @@ def _entities(kept: dict[str, bytes], agreement: Agreement, label: str) -> list[
             raise _fail(label, f"member roles.jsonl, line {i}: role {wrong[0]!r} may not travel under agreement "
                                f"{agreement.id}")
         roles[str(doc["entity"])] = doc["roles"]
-    for i, doc in enumerate(_records(kept["entities.jsonl"], where), 1):
+    for i, doc in enumerate(_each_record(kept["entities.jsonl"], where), 1):
         try:
             checked = ftm.check(doc, cleaner)
         except ftm.READ_ERRORS as exc:
