@@ -5,16 +5,23 @@ numbers and accounts are fictitious."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from palermo.cases import CaseStore
 from palermo.cases.accounts import Accounts
+from palermo.cases.policy import Actor
+from palermo.custody.keys import SigningKey
+from palermo.exchange import EncryptionKey, Partner, Partners
 from palermo.model import CaseDraft, CaseRole, TimelineEvent
 
 DEMO_AGENCY = "demo-police"
 DEMO_ADMIN = "admin"
 DEMO_CASE = "DEMO-FORT-2019"
 ENTITIES = Path(__file__).parent / "data" / "demo_operation_fort.jsonl"
+AGREEMENT = Path(__file__).parent / "data" / "demo_agreement.yaml"
+DEMO_PARTNER = "PL-DEMO-CBZC"
 ROLES: dict[str, CaseRole] = {"defendant-a": "suspect", "defendant-b": "suspect", "victim-1": "victim", "victim-2": "victim",
          "victim-3": "victim", "ngo-caseworker": "witness"}
 TIMELINE = [
@@ -51,4 +58,19 @@ def create_demo(cs: CaseStore) -> tuple[str, str]:
         cs.timeline.add(actor, DEMO_CASE, TimelineEvent(date=date, summary=summary))
     cs.notes.add(actor, DEMO_CASE, "Wages of the workers were paid into accounts opened in their names; the group "
                 "held the bank cards. Trace the payments from the labour supplier to the group's members.")
+    _exchange(cs, actor)
     return DEMO_ADMIN, password
+
+
+def _exchange(cs: CaseStore, actor: Actor) -> None:
+    """The demo's agreement with a Polish partner (in force from today for two years) and the partner's card,
+    with keys made for the demo: previews, approvals and sealed bundles to carry work; nothing can be pushed."""
+    today = datetime.now(UTC)
+    text = AGREEMENT.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^valid_from: .*$", f"valid_from: {today.date()}", text)
+    text = re.sub(r"(?m)^valid_until: .*$", f"valid_until: {(today + timedelta(days=730)).date()}", text)
+    cs.directory.add_agreement(actor, text, "demo agreement")
+    partner = Partner(agency=DEMO_PARTNER, state="PL", name="Polish police unit (demo partner)",
+                      signing=[SigningKey.generate().record(agency=DEMO_PARTNER, state="PL", valid_from=today)],
+                      encryption=[EncryptionKey.generate().record(DEMO_PARTNER, "PL", today)])
+    cs.directory.add_partners(actor, Partners([partner]).to_json(), "demo partner card (keys made for the demo)")

@@ -32,6 +32,7 @@ from palermo.exchange import Delivery, open_bundle, verify_custody
 from palermo.model import InboxEntry
 
 Via = Literal["push", "file"]
+BATCH = 2000
 INBOX_USER = "inbox"
 """The user recorded for what the inbox endpoint does on its own (a bundle pushed by a partner)."""
 
@@ -183,16 +184,16 @@ class Inbox:
         sealed under the agency's key, as the agency's own are."""
         conn, origin = unit.conn, {"origin": delivery.sender.agency, "origin_handling": delivery.handling.code}
         source = f"bundle from {delivery.sender.agency} ({delivery.manifest.nonce[:8]})"
-        victims = [ftm.check(e.ftm()) for e in delivery.entities if "victim" in e.roles]
-        others = [ftm.check(e.ftm()) for e in delivery.entities if "victim" not in e.roles]
-        self.records.insert(unit, case, others, source, sealed=False)
-        if victims:
+        for start in range(0, len(delivery.entities), BATCH):
+            batch = delivery.entities[start:start + BATCH]
+            victims = [ftm.check(e.ftm()) for e in batch if "victim" in e.roles]
+            others = [ftm.check(e.ftm()) for e in batch if "victim" not in e.roles]
+            self.records.insert(unit, case, others, source, sealed=False)
             self.records.insert(unit, case, victims, source, sealed=True)
-        conn.execute(update(t.entity).where(t.entity.c.case_id == case.id).values(**origin))
-        parties = [{"case_id": case.id, "entity_id": e.id, "role": role, "added_by": unit.actor.user_id,
-                    "added_at": now()} for e in delivery.entities for role in dict.fromkeys(e.roles)]
-        if parties:
+            parties = [{"case_id": case.id, "entity_id": e.id, "role": role, "added_by": unit.actor.user_id,
+                        "added_at": now()} for e in batch for role in dict.fromkeys(e.roles)]
             self.gate.store.bulk_insert(conn, t.party, parties)
+        conn.execute(update(t.entity).where(t.entity.c.case_id == case.id).values(**origin))
         stamp = now()
         for n in delivery.notes:
             conn.execute(insert(t.note).values(case_id=case.id, entity_id=n.entity, body=n.body,

@@ -25,7 +25,7 @@ from palermo.cases.evidence import Evidence
 from palermo.cases.gate import CaseGate, Opened, iso
 from palermo.cases.identity import Caller
 from palermo.cases.policy import Action
-from palermo.cases.records import Records
+from palermo.cases.records import CHUNK, Records
 from palermo.cases.store import Unit
 from palermo.errors import Conflict, InvalidInput, NotFound, NotPermitted, VerificationFailed
 from palermo.exchange import (
@@ -208,14 +208,15 @@ class Outbox:
         conn, actor = unit.conn, unit.actor
         query = select(t.entity.c.id, t.entity.c.schema, t.entity.c.properties, t.entity.c.sealed,
                        t.entity.c.origin).where(t.entity.c.case_id == case.id)
-        if chosen is not None:
-            wanted = list(dict.fromkeys(chosen))
+        wanted = set(chosen) if chosen is not None else None
+        if wanted is not None:
             if not wanted:
                 raise InvalidInput("entities: choose at least one entity, or leave the list out to send them all")
-            query = query.where(t.entity.c.id.in_(wanted))
-        rows = conn.execute(query.order_by(t.entity.c.id)).all()
-        if chosen is not None and len(rows) < len(set(chosen)):
-            missing = sorted(set(chosen) - {r.id for r in rows})
+            if len(wanted) <= CHUNK:  # a few named: looked up; many: the case is read and filtered here
+                query = query.where(t.entity.c.id.in_(sorted(wanted)))
+        rows = [r for r in conn.execute(query.order_by(t.entity.c.id)) if wanted is None or r.id in wanted]
+        if wanted is not None and len(rows) < len(wanted):
+            missing = sorted(wanted - {r.id for r in rows})
             raise InvalidInput(f"entities: case {case.reference!r} has no entity {missing[0]!r}")
         holder_state = conn.execute(select(t.agency.c.state).where(t.agency.c.id == actor.agency_id)).scalar_one()
         kept_back = self._kept_back(unit, case, recipient, recipient_state, holder_state)
@@ -281,8 +282,9 @@ class Outbox:
         shown: dict[str, Any] = {}
         if preview is not None:
             ids = [e.id for e in preview.entities] + [o.id for o in preview.omissions if o.kind == "entity"]
-            labels = dict(unit.conn.execute(select(t.entity.c.id, t.entity.c.caption).where(
-                t.entity.c.case_id == row.case_id, t.entity.c.id.in_(ids))).all()) if ids else {}
+            query = select(t.entity.c.id, t.entity.c.caption).where(t.entity.c.case_id == row.case_id)
+            labels = dict(unit.conn.execute(query.where(t.entity.c.id.in_(ids)) if len(ids) <= CHUNK
+                                            else query).all()) if ids else {}
             shown = {
                 "entities": [Leaving(id=e.id, schema=e.schema_, label=labels.get(e.id, e.id), roles=list(e.roles),
                                      properties=sum(len(v) for v in e.properties.values()))
