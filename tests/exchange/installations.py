@@ -6,11 +6,12 @@ file."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from palermo.cases import CaseStore, open_case_store
 from palermo.cases.policy import Actor
-from palermo.model import CaseDraft, ConsentPurpose, Identity, VictimRecordDraft
+from palermo.model import CaseDraft, ConsentPurpose, ExhibitDraft, Identity, VictimRecordDraft
 
 from ..cases.conftest import FAST_HASHER
 from .helpers import AGREEMENTS, GB, RO
@@ -86,3 +87,7 @@ def operation(gb: Installation) -> None:
     victim(gb, "p-victim-no", "Elena V.", False)
     cs.notes.add(inv, "GB-OP-1", "drives the van", "p-suspect")
     cs.attachments.add(inv, "GB-OP-1", "statement.pdf", "application/pdf", b"%PDF-1.7 a statement\n" * 50)
+    cs.evidence.register(inv, "GB-OP-1", ExhibitDraft(
+        label="JD/1", description="ledger of debts, 42 pages", kind="physical", legal_basis="Warrant 2026/118",
+        seized_in="GB", seized_at=datetime(2026, 3, 1, 6, 5, tzinfo=UTC), place="Walsall", holder="DC J. Doe",
+        seal="MT-000451"))

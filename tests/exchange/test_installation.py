@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from palermo.cases import tables as t
-from palermo.errors import Conflict, NotPermitted, VerificationFailed
+from palermo.errors import Conflict, InvalidInput, NotPermitted, VerificationFailed
 
 from .helpers import GB, MLA, RO
 from .installations import operation, pair
@@ -76,7 +76,15 @@ def test_what_arrives_is_what_was_approved_marked_with_its_origin(two) -> None: 
         files = conn.execute(select(t.attachment.c.filename, t.attachment.c.origin)
                              .where(t.attachment.c.case_id == case.id)).all()
     assert origins == {(GB, "evidence/recipient/prior_consent")}
-    assert [(f.filename, f.origin) for f in files] == [("statement.pdf", GB)]
+    assert [(f.filename, f.origin) for f in files] == [("statement.pdf", GB), ("custody-JD-1.zip", GB)]
+    # the exhibit's custody record travelled and verifies against the sender's key the recipient trusts
+    assert [(c["label"], c["verified"]) for c in got.custody] == [("JD/1", True)]
+
+    # back to the agency it came from it may go; to anyone else the handling code decides
+    back = ro.cs.outbox.preview(ro.investigator, case.reference, agreement=MLA, recipient=GB,
+                                purpose="investigation")
+    assert sorted(e.id for e in back.entities) == ["c-agency", "p-suspect"]  # the victim: no consent recorded here
+    assert not any(w.rule == "onward_transfer" for w in back.withheld)
 
     # the handling code keeps it with the recipient: no onward sharing, not even within Romania
     ro.cs.accounts.add_agency("RO-DIICOT", "DIICOT", "RO", "prosecution")
@@ -97,6 +105,20 @@ def _auditor(inst):  # type: ignore[no-untyped-def]
     name = f"{inst.agency.lower()}-aud"
     inst.cs.accounts.add_user(name, inst.agency, "auditor", password="correct horse battery")
     return inst.cs.accounts.actor(name)
+
+
+def test_nothing_leaves_without_a_preview_that_lets_something_travel(two) -> None:  # type: ignore[no-untyped-def]
+    gb, _ = two
+    entry = gb.cs.outbox.preview(gb.investigator, "GB-OP-1", agreement=MLA, recipient=RO, purpose="investigation",
+                                 entities=["car-1", "p-victim-no"], include=())
+    assert entry.counts["entities"] == 0 and entry.counts["attachments"] == 0 and {w.rule for w in entry.withheld} >= {"schema_not_permitted"}
+    with pytest.raises(InvalidInput, match="nothing would leave"):
+        gb.cs.outbox.approve(gb.investigator, entry.id)
+    with pytest.raises(InvalidInput, match="no entity 'nobody'"):
+        gb.cs.outbox.preview(gb.investigator, "GB-OP-1", agreement=MLA, recipient=RO, purpose="investigation",
+                             entities=["nobody"])
+    with pytest.raises(NotPermitted, match="purpose"):
+        gb.cs.outbox.preview(gb.investigator, "GB-OP-1", agreement=MLA, recipient=RO, purpose="intelligence")
 
 
 def test_a_preview_the_case_no_longer_gives_is_not_sealed(two) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ credential), retention, and joint investigation team spaces. Thin routes over `s
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Body, Query, Request
@@ -35,6 +35,9 @@ class PreviewRequest(Strict):
     purpose: str = Field(description="one of the agreement's purposes, e.g. investigation")
     entities: list[str] | None = Field(default=None, description="the entities to send; all of the case if left out")
     reference: str | None = Field(default=None, max_length=200, description="your reference, e.g. of the request")
+    include: list[Literal["notes", "attachments", "exhibits"]] = Field(
+        default=["notes", "attachments", "exhibits"], description="what goes besides the entities (the agreement "
+                                                                   "still decides)")
 
 
 class SendRequest(Strict):
@@ -102,7 +105,8 @@ def preview(ref: str, body: PreviewRequest, caller: ApiCaller, svc: Svc) -> Outb
     """Preview what of the case would leave for the partner under the agreement: what travels, what stays (with
     the rule and reason), what is removed. Nothing leaves until it is approved and sent."""
     return svc.exchange.outbox.preview(caller, ref, agreement=body.agreement, recipient=body.recipient,
-                                       purpose=body.purpose, entities=body.entities, reference=body.reference)
+                                       purpose=body.purpose, entities=body.entities, reference=body.reference,
+                                       include=body.include)
 
 
 @router.get("/exchange/outbox")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +42,8 @@ from palermo.exchange.bundle import build
 from palermo.exchange.envelope import seal
 from palermo.model import Attachment, Leaving, Note, OutboxEntry, Removed, Withheld
 
+CONTENT = ("notes", "attachments", "exhibits")
+"""What of a case besides its entities may go with an exchange (the agreement still decides)."""
 ONWARD_RULE = "onward_transfer"
 """The rule name of a record received from abroad that its handling code keeps here."""
 
@@ -56,22 +58,28 @@ class Outbox:
         self.evidence = evidence
 
     def preview(self, caller: Caller, ref: str, *, agreement: str, recipient: str, purpose: str,
-                entities: Sequence[str] | None = None, reference: str | None = None) -> OutboxEntry:
-        """What of the case would leave for ``recipient`` under ``agreement`` for ``purpose`` (all its content, or
-        the ``entities`` named), with every omission and redaction and its reason; nothing leaves yet."""
+                entities: Sequence[str] | None = None, reference: str | None = None,
+                include: Iterable[str] = CONTENT) -> OutboxEntry:
+        """What of the case would leave for ``recipient`` under ``agreement`` for ``purpose`` (all its entities,
+        or those named, and of ``include`` its notes, attachments and exhibits), with every omission and redaction
+        and its reason; nothing leaves yet."""
+        wanted = frozenset(include)
+        if wanted - set(CONTENT):
+            raise InvalidInput(f"include: {sorted(wanted - set(CONTENT))[0]!r} is not one of {', '.join(CONTENT)}")
         with self.gate.case(caller, ref, Action.exchange_send) as (unit, case):
             exhibit_ids = [r.id for r in _exhibit_rows(unit, case)]
             held = self.directory.held(unit.conn).agreement(agreement)
         custody: dict[str, bytes] = {}
-        if held.data.exhibits:  # each exhibit's custody record, exported (and audited) as custody does
+        if held.data.exhibits and "exhibits" in wanted:  # each exhibit's custody record, exported (and audited) as custody does
             custody = {x: self.evidence.export(caller, ref, x) for x in exhibit_ids}
         with self.gate.case(caller, ref, Action.exchange_send, immediate=True) as (unit, case):
             partner = self.directory.partners_of(unit.conn, unit.actor.agency_id).get(recipient)
-            chosen = self._plan(unit, case, held, partner.agency, partner.state, purpose, entities, custody)
+            chosen = self._plan(unit, case, held, partner.agency, partner.state, purpose, entities, custody,
+                                include=wanted)
             for data in custody.values():
                 keep(self.gate.blobs, hashlib.sha256(data).hexdigest(), data)
             entry_id, stamp = new_id(), now()
-            summary = _summary(chosen)
+            summary = {**_summary(chosen), "include": sorted(wanted)}
             unit.conn.execute(insert(t.outbox).values(
                 id=entry_id, agency_id=unit.actor.agency_id, case_id=case.id, agreement_id=held.id,
                 agreement_sha256=held.digest, recipient=partner.agency, recipient_state=partner.state,
@@ -90,6 +98,9 @@ class Outbox:
             case = self.gate.open(unit, row.case_id, Action.exchange_send)
             if row.status != "previewed":
                 raise Conflict(f"exchange {entry_id} is {row.status}: only a preview can be approved")
+            if not any(row.summary.get(k) for k in ("entities", "notes", "attachments", "exhibits")):
+                raise InvalidInput(f"exchange {entry_id}: nothing would leave: the agreement keeps back everything "
+                                   "chosen (see why in the preview)")
             unit.conn.execute(update(t.outbox).where(t.outbox.c.id == entry_id).values(
                 status="approved", approved_by=unit.actor.user_id, approved_at=now()))
             record(unit.conn, unit.actor, "exchange_approve", case.id, entry_id)
@@ -114,7 +125,7 @@ class Outbox:
             fresh = self._plan(unit, case, agreement, row.recipient, row.recipient_state, row.purpose,
                                [e.id for e in approved.entities] + [o.id for o in approved.omissions
                                                                     if o.kind == "entity"],
-                               {}, stored=approved)
+                               {}, stored=approved, include=frozenset(row.summary.get("include", CONTENT)))
             if _content(fresh) != _content(approved):
                 raise Conflict(f"exchange {entry_id}: the case, its consents or the agreement changed since the "
                                "preview was approved", hint="preview again and approve what it shows")
@@ -202,7 +213,7 @@ class Outbox:
 
     def _plan(self, unit: Unit, case: Opened, agreement: Agreement, recipient: str, recipient_state: str,
               purpose: str, chosen: Sequence[str] | None, custody: dict[str, bytes], *,
-              stored: Preview | None = None) -> Preview:
+              include: frozenset[str], stored: Preview | None = None) -> Preview:
         """The exchange engine's preview of the case content; records received from abroad whose handling code
         keeps them here are left out first, each with its reason."""
         conn, actor = unit.conn, unit.actor
@@ -240,13 +251,15 @@ class Outbox:
         notes = [Note(id=n.id, entity_id=n.entity_id, body=n.body, created_by=n.created_by,
                       created_at=iso(n.created_at))
                  for n in conn.execute(select(t.note).where(t.note.c.case_id == case.id).order_by(t.note.c.id))
-                 if not (n.origin and kept_back)]
+                 if not (n.origin and kept_back)] if "notes" in include else []
         files = [Attachment(id=a.id, sha256=a.sha256, filename=a.filename, media_type=a.media_type, size=a.size,
                             created_by=a.created_by, created_at=iso(a.created_at))
                  for a in conn.execute(select(t.attachment).where(t.attachment.c.case_id == case.id)
                                        .order_by(t.attachment.c.id))
-                 if not (a.origin and kept_back)]
-        if stored is not None:
+                 if not (a.origin and kept_back)] if "attachments" in include else []
+        if "exhibits" not in include:
+            exhibits = []
+        elif stored is not None:
             exhibits = [CaseExhibit(x.id, x.label, x.description, x.kind, x.custody, x.custody_size)
                         for x in stored.exhibits]
         else:
@@ -339,7 +352,7 @@ def _content(preview: Preview) -> Any:
     return (preview.agreement, preview.recipient, preview.purpose,
             [e.model_dump() for e in preview.entities], [n.model_dump() for n in preview.notes],
             [a.model_dump() for a in preview.attachments], [x.id for x in preview.exhibits],
-            sorted((o.kind, o.id, o.rule) for o in preview.omissions))
+            sorted((o.kind, o.id, o.rule) for o in preview.omissions if o.kind != "exhibit"))
 
 
 def _sealed(archive: bytes, recipient_key: EncryptionRecord) -> bytes:

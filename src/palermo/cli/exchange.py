@@ -105,11 +105,15 @@ def preview(case: str, as_user: AsUser, agreement: Annotated[str, typer.Option(h
             purpose: Annotated[str, typer.Option(help="one of the agreement's purposes")],
             entity: Annotated[list[str] | None, typer.Option(help="send only these entities (repeatable)")] = None,
             reference: Annotated[str | None, typer.Option(help="your reference")] = None,
+            notes: Annotated[bool, typer.Option(help="notes go too (if the agreement lets them)")] = True,
+            files: Annotated[bool, typer.Option(help="attachments go too (if the agreement lets them)")] = True,
+            exhibits: Annotated[bool, typer.Option(help="exhibits with their custody records go too")] = True,
             as_json: JsonOpt = False) -> None:
     """Preview what of the case would leave for the partner: what travels, what stays and why, what is removed."""
+    include = [k for k, on in (("notes", notes), ("attachments", files), ("exhibits", exhibits)) if on]
     svc = services()
     entry = svc.exchange.outbox.preview(svc.accounts.actor(as_user), case, agreement=agreement, recipient=to,
-                                        purpose=purpose, entities=entity, reference=reference)
+                                        purpose=purpose, entities=entity, reference=reference, include=include)
     _show(entry, as_json)
 
 
