@@ -245,8 +245,9 @@ def _entities(kept: dict[str, bytes], agreement: Agreement, label: str) -> list[
     if roles:
         raise _fail(label, f"member roles.jsonl: roles of entity {sorted(roles)[0]}, which is not in the bundle")
     for e in out:
-        for prop in rules.references(e.schema_):
-            missing = [v for v in e.properties.get(prop, ()) if v not in ids]
+        refs = rules.references(e.schema_)
+        for prop, values in e.properties.items():
+            missing = [v for v in values if v not in ids] if prop in refs else None
             if missing:
                 raise _fail(where, f"entity {e.id}: {e.schema_}.{prop} points at {missing[0]}, which is not in "
                                    "the bundle")
