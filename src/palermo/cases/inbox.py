@@ -77,6 +77,15 @@ class Inbox:
                 raise NotFound(f"no bundle {entry_id!r} in your agency's inbox")
             return _entry(row)
 
+    def origin(self, caller: Caller, ref: str) -> InboxEntry | None:
+        """The bundle a case came from, for anyone who reads the case (None for a case not received from abroad,
+        or received by another agency than the caller's)."""
+        with self.gate.case(caller, ref, Action.case_read) as (unit, case):
+            if not case.row.origin_agency:
+                return None
+            row = unit.conn.execute(self._select(unit).where(t.inbox.c.case_id == case.id)).first()
+            return _entry(row) if row is not None else None
+
     def expire(self, caller: Caller, *, at: datetime | None = None) -> Sequence[str]:
         """Delete what the agency received whose retention ended (by ``at``, default now): the records of the
         case it became, its files' records, the case emptied and closed; each deletion audited. Returns the
