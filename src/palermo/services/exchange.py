@@ -24,6 +24,14 @@ PUSH_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where a case received from abroad came from, and its handling code in words."""
+
+    entry: InboxEntry
+    handling: list[str]
+
+
+@dataclass(frozen=True)
 class Exchange:
     """Exchange with partners abroad, over the case store."""
 
@@ -73,6 +81,21 @@ class Exchange:
         except ValueError:
             detail = ""
         return f"the partner's inbox refused the bundle (HTTP {answer.status_code}){': ' + detail if detail else ''}"
+
+    def received(self, caller: Caller, ref: str) -> Origin | None:
+        """For a case received from abroad: the bundle it came from and the handling code in words (from the
+        agreement held, when it is still the text the bundle came under); None for the agency's own cases."""
+        entry = self.inbox.origin(caller, ref)
+        if entry is None:
+            return None
+        try:
+            agreement, _ = self.directory.agreement(caller, entry.agreement)
+        except NotFound:
+            agreement = None
+        if agreement is not None and agreement.digest == entry.agreement_sha256:
+            return Origin(entry, agreement.handling.explain())
+        return Origin(entry, [f"handling code {entry.handling} (the agreement's text it came under is no longer "
+                              "held here)"])
 
     def receive_push(self, agency_id: str, bundle: bytes) -> InboxEntry:
         """A bundle pushed by a partner to an agency's inbox: checked whole (its signature is its credential),

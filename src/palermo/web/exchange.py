@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 from datetime import date as Date
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import pass_context
-from jinja2.runtime import Context
 from pydantic import ValidationError
 
-from palermo.api.deps import Svc, services_of
+from palermo.api.deps import Svc
 from palermo.api.exchange import BUNDLE_LIMIT
 from palermo.cases.outbox import CONTENT
 from palermo.cases.policy import Action, Actor
@@ -25,7 +22,6 @@ from palermo.cases.teams import is_team_agreement
 from palermo.errors import InvalidInput, NotFound, PalermoError
 from palermo.exchange import Agreement, Handling, Partners
 from palermo.exchange.terms import BASIS_KINDS, PARTY_ROLES, PURPOSES
-from palermo.model import Case
 from palermo.services import Services
 from palermo.web.session import Posted, SignedIn, viewer
 from palermo.web.templating import render, templates
@@ -92,25 +88,7 @@ def _held(svc: Services, actor: Actor, agreement_id: str) -> Agreement | None:
         return None
 
 
-@pass_context
-def received_from(context: Context, case: Case) -> dict[str, Any] | None:
-    """For the case page: where a case received from abroad came from (sender, agreement, purpose, handling code
-    in words, kept until), or None for a case of the agency's own."""
-    actor = context.get("actor")
-    request = context.get("request")
-    if actor is None or request is None:
-        return None
-    svc = services_of(request)
-    entry = svc.exchange.inbox.origin(actor, case.reference)
-    if entry is None:
-        return None
-    agreement = _held(svc, actor, entry.agreement)
-    same = agreement is not None and agreement.digest == entry.agreement_sha256
-    return {"entry": entry,
-            "handling": agreement.handling.explain() if same and agreement else handling_words(entry.handling)}
-
-
-templates.env.globals.update(received_from=received_from, may_exchange=may_exchange, handling_words=handling_words,
+templates.env.globals.update(may_exchange=may_exchange, handling_words=handling_words,
                              purpose_words=PURPOSES)
 
 

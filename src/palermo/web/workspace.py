@@ -129,7 +129,8 @@ def case_page(request: Request, ref: str, session: SignedIn, svc: Svc, schema: s
                   timeline=svc.timeline.list(actor, ref), notes=svc.notes.list(actor, ref),
                   attachments=svc.attachments.list(actor, ref), kinds=list(KINDS), roles=CASE_ROLES,
                   links=LINK_SCHEMATA, can_write=actor.may(Action.entity_write) and case.access != "read",
-                  can_share=actor.may(Action.case_share) and case.access == "owner" and case.handling != "owner")
+                  can_share=actor.may(Action.case_share) and case.access == "owner" and case.handling != "owner",
+                  received=svc.exchange.received(actor, ref))
 
 
 @router.post("/cases/{ref}/entities")
