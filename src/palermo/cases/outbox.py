@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 
 from palermo.cases import tables as t
 from palermo.cases.accounts import new_id, now
@@ -79,7 +79,7 @@ class Outbox:
             for data in custody.values():
                 keep(self.gate.blobs, hashlib.sha256(data).hexdigest(), data)
             entry_id, stamp = new_id(), now()
-            summary = {**_summary(chosen), "include": sorted(wanted)}
+            summary = {**_summary(chosen), "include": sorted(wanted), "inputs": self._inputs(unit, case)}
             unit.conn.execute(insert(t.outbox).values(
                 id=entry_id, agency_id=unit.actor.agency_id, case_id=case.id, agreement_id=held.id,
                 agreement_sha256=held.digest, recipient=partner.agency, recipient_state=partner.state,
@@ -118,17 +118,13 @@ class Outbox:
                                if row.status == "previewed" else f"exchange {entry_id} is {row.status} already")
             if row.bundle_sha256:  # sealed before, the push failed: the same bundle goes again
                 return self._entry(unit, row), self._bundle(row)
-            approved = self._preview(unit, row)
             agreement = self.directory.held(unit.conn).agreement(row.agreement_id)
             if agreement.digest != row.agreement_sha256:
                 raise Conflict(f"agreement {row.agreement_id} was replaced since the preview: preview again")
-            fresh = self._plan(unit, case, agreement, row.recipient, row.recipient_state, row.purpose,
-                               [e.id for e in approved.entities] + [o.id for o in approved.omissions
-                                                                    if o.kind == "entity"],
-                               {}, stored=approved, include=frozenset(row.summary.get("include", CONTENT)))
-            if _content(fresh) != _content(approved):
-                raise Conflict(f"exchange {entry_id}: the case, its consents or the agreement changed since the "
-                               "preview was approved", hint="preview again and approve what it shows")
+            if self._inputs(unit, case) != row.summary.get("inputs"):
+                raise Conflict(f"exchange {entry_id}: the case or its consents changed since the preview was "
+                               "approved", hint="preview again and approve what it shows")
+            approved = self._preview(unit, row)
             stamp = created or now()
             partner = self.directory.partners_of(unit.conn, unit.actor.agency_id).get(row.recipient)
             _, signer = self.directory.signing.current(unit.conn, unit.actor.agency_id)
@@ -213,7 +209,7 @@ class Outbox:
 
     def _plan(self, unit: Unit, case: Opened, agreement: Agreement, recipient: str, recipient_state: str,
               purpose: str, chosen: Sequence[str] | None, custody: dict[str, bytes], *,
-              include: frozenset[str], stored: Preview | None = None) -> Preview:
+              include: frozenset[str]) -> Preview:
         """The exchange engine's preview of the case content; records received from abroad whose handling code
         keeps them here are left out first, each with its reason."""
         conn, actor = unit.conn, unit.actor
@@ -259,9 +255,6 @@ class Outbox:
                  if not (a.origin and kept_back)] if "attachments" in include else []
         if "exhibits" not in include:
             exhibits = []
-        elif stored is not None:
-            exhibits = [CaseExhibit(x.id, x.label, x.description, x.kind, x.custody, x.custody_size)
-                        for x in stored.exhibits]
         else:
             exhibits = [CaseExhibit.of(x.id, x.label, x.description, x.kind, custody.get(x.id, b""))
                         for x in _exhibit_rows(unit, case)]
@@ -271,6 +264,32 @@ class Outbox:
         if withheld:
             preview = preview.model_copy(update={"omissions": withheld + preview.omissions})
         return preview
+
+    def _inputs(self, unit: Unit, case: Opened) -> str:
+        """A digest of everything of the case a preview is computed from: its entities (by version), their roles,
+        the victims' records and consents, notes, files, exhibits and their custody log, its origin. Sealing compares it with the
+        digest taken at the preview: the approved preview is what the case still gives, without computing it
+        again."""
+        conn, digest = unit.conn, hashlib.sha256()
+        c = case.row
+        digest.update(f"{c.origin_agency}|{c.origin_agreement}|{c.origin_handling}\n".encode())
+        queries = (
+            select(t.entity.c.id, t.entity.c.version).where(t.entity.c.case_id == case.id).order_by(t.entity.c.id),
+            select(t.party.c.entity_id, t.party.c.role).where(t.party.c.case_id == case.id)
+            .order_by(t.party.c.entity_id, t.party.c.role),
+            select(t.victim.c.id, t.victim.c.entity_id, func.max(t.consent.c.id))
+            .select_from(t.victim.outerjoin(t.consent, t.consent.c.victim_id == t.victim.c.id))
+            .where(t.victim.c.case_id == case.id).group_by(t.victim.c.id, t.victim.c.entity_id)
+            .order_by(t.victim.c.id),
+            select(t.note.c.id).where(t.note.c.case_id == case.id).order_by(t.note.c.id),
+            select(t.attachment.c.id).where(t.attachment.c.case_id == case.id).order_by(t.attachment.c.id),
+            select(t.exhibit.c.id).where(t.exhibit.c.case_id == case.id).order_by(t.exhibit.c.id),
+            select(t.custody_log.c.size).where(t.custody_log.c.case_id == case.id))
+        for n, query in enumerate(queries):
+            digest.update(f"#{n}\n".encode())
+            for r in conn.execute(query):
+                digest.update("\t".join(str(v) for v in r).encode() + b"\n")
+        return digest.hexdigest()
 
     def _kept_back(self, unit: Unit, case: Opened, recipient: str, recipient_state: str, holder_state: str) -> str:
         """Why the records this case received from abroad may not go to ``recipient`` ('' when they may)."""
@@ -345,14 +364,6 @@ def _summary(preview: Preview) -> dict[str, Any]:
             "exhibits": len(preview.exhibits), "withheld": len(preview.omissions),
             "removed": sum(r.values for r in preview.redactions), "handling": preview.handling.code,
             "retention_days": preview.retention_days}
-
-
-def _content(preview: Preview) -> Any:
-    """What a preview lets leave, to compare a fresh plan with the approved one (custody records by exhibit)."""
-    return (preview.agreement, preview.recipient, preview.purpose,
-            [e.model_dump() for e in preview.entities], [n.model_dump() for n in preview.notes],
-            [a.model_dump() for a in preview.attachments], [x.id for x in preview.exhibits],
-            sorted((o.kind, o.id, o.rule) for o in preview.omissions if o.kind != "exhibit"))
 
 
 def _sealed(archive: bytes, recipient_key: EncryptionRecord) -> bytes:
