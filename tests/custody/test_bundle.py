@@ -284,3 +284,14 @@ def test_every_single_mutation_of_a_bundle_is_refused(case: Case, bundle_bytes: 
     path = tmp_path / "m.zip"
     path.write_bytes(bytes(data))
     assert not verify_bundle(path, case.trust).ok, (op, i)
+
+
+def test_a_refused_member_name_is_cut_short_in_the_message() -> None:
+    """A member name comes from the file: a refusal shows 80 characters of it, never a whole record."""
+    from palermo.custody.archive import member_name
+    from palermo.custody.bundle import layout
+
+    with pytest.raises(VerificationFailed) as refused:
+        member_name(b"notes/" + b"Ana Ionescu born 1990 " * 300, "bundle b.zip", layout())
+    assert "is not part of a custody bundle" in refused.value.message
+    assert len(refused.value.message) < 200 and "…" in refused.value.message

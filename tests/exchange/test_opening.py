@@ -283,8 +283,8 @@ def with_member(name: str, content: bytes = b"x") -> Callable[[Members], Members
     ("/etc/passwd", "has an absolute path"),
     ("\\windows\\x", "has an absolute path"),
     ("C:evil", "has an absolute path"),
-    ("readme.txt", "is not part of a exchange bundle"),
-    ("files/" + "0" * 63, "is not part of a exchange bundle"),
+    ("readme.txt", "is not part of an exchange bundle"),
+    ("files/" + "0" * 63, "is not part of an exchange bundle"),
 ])
 def test_member_names_that_escape_or_do_not_belong_are_refused(w: World, name: str, why: str) -> None:
     # listed in the manifest, signed and sealed as Palermo does: only the name is wrong

@@ -173,13 +173,20 @@ def member_name(raw: bytes, where: str, layout: Layout) -> str:
         name = raw.decode("ascii")
     except UnicodeDecodeError:
         raise VerificationFailed(f"{where}: a member name is not plain ASCII") from None
+    # A refused name is shown cut short: it comes from the file and may carry anything (a name, a whole record).
+    shown = repr(name if len(name) <= 80 else name[:80] + "…")
     if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
-        raise VerificationFailed(f"{where}: member {name!r} has an absolute path")
+        raise VerificationFailed(f"{where}: member {shown} has an absolute path")
     if ".." in name.replace("\\", "/").split("/") or "\\" in name:
-        raise VerificationFailed(f"{where}: member {name!r} points outside the {layout.kind.split()[-1]} (zip-slip)")
+        raise VerificationFailed(f"{where}: member {shown} points outside the {layout.kind.split()[-1]} (zip-slip)")
     if not layout.allowed(name):
-        raise VerificationFailed(f"{where}: member {name!r} is not part of a {layout.kind}")
+        raise VerificationFailed(f"{where}: member {shown} is not part of {article(layout.kind)}")
     return name
+
+
+def article(noun: str) -> str:
+    """The noun with its indefinite article: 'an exchange bundle', 'a custody bundle'."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def _read_exact(f: BinaryIO, n: int, where: str) -> bytes:
@@ -242,7 +249,7 @@ def read_archive(f: BinaryIO, total: int, label: str, layout: Layout) -> tuple[l
         names.add(name)
         crcs.append(crc)
     if not members:
-        raise VerificationFailed(f"{label}: not a {layout.kind} (no archive member at its start)")
+        raise VerificationFailed(f"{label}: not {article(layout.kind)} (no archive member at its start)")
     directory_offset = f.tell() - start
     expected = b"".join(_central_header(m.name.encode(), c, m.size, m.offset - _LOCAL.size - len(m.name))
                         for m, c in zip(members, crcs, strict=True))
