@@ -112,10 +112,11 @@ def _victims() -> list[CaseRole]:
 
 
 class ConsentRule(Frozen):
-    """For which purposes a person holding one of ``roles`` in the case travels only with their recorded consent."""
+    """For which purposes a person holding one of ``roles`` in the case travels only with their recorded consent
+    (left out: for every purpose of the agreement; an empty list: for none, said explicitly)."""
 
     roles: list[CaseRole] = Field(default_factory=_victims)
-    purposes: list[Purpose] = Field(default_factory=list)
+    purposes: list[Purpose] | None = None
 
 
 class Handling(Frozen):
@@ -164,6 +165,12 @@ class Agreement(Frozen):
     def digest(self) -> str:
         """SHA-256 (hex) of the canonical JSON of the agreement without its ``sha256`` field: what bundles carry."""
         return agreement_digest(self)
+
+    @property
+    def consent_purposes(self) -> list[Purpose]:
+        """The purposes for which protected people travel only with their consent (every purpose of the agreement
+        unless it names them)."""
+        return list(self.purposes if self.consent.purposes is None else self.consent.purposes)
 
     def party(self, agency: str) -> Party | None:
         """The party with this agency id, if any."""
@@ -245,7 +252,7 @@ def problems(a: Agreement, instruments: Mapping[str, Instrument]) -> Iterator[tu
     for i, role in enumerate(a.consent.roles):
         if role not in a.data.roles:
             yield ("consent", "roles", i), f"role {role!r} does not travel under data.roles, so needs no consent"
-    for i, purpose in enumerate(a.consent.purposes):
+    for i, purpose in enumerate(a.consent.purposes or []):
         if purpose not in a.purposes:
             yield ("consent", "purposes", i), f"purpose {purpose!r} is not among the agreement's purposes"
     if a.valid_until < a.valid_from:

@@ -112,8 +112,8 @@ def role_not_permitted(ctx: Context, entity: CaseEntity) -> str | None:
 
 
 def _needs_consent(ctx: Context, entity: CaseEntity) -> bool:
-    rule_ = ctx.agreement.consent
-    return ctx.purpose in rule_.purposes and any(r in rule_.roles for r in entity.roles)
+    return ctx.purpose in ctx.agreement.consent_purposes and any(r in ctx.agreement.consent.roles
+                                                                 for r in entity.roles)
 
 
 @rule("entity")
