@@ -204,6 +204,7 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
         "content": MATRIX_MLA, "headers": {"content-type": "text/yaml"}}),
     ("GET", "/api/exchange/card"): (None, "agency", lambda w: {}),
     ("GET", "/api/exchange/partners"): (None, "agency", lambda w: {}),
+    ("POST", "/api/exchange/encryption-key/rotate"): ("keys_manage", "agency", lambda w: {}),
     ("POST", "/api/exchange/partners"): ("keys_manage", "agency", lambda w: {"json": w.outside_card}),
     ("POST", "/api/cases/{ref}/exchange"): ("exchange_send", "owner", lambda w: {"json": PREVIEW}),
     ("GET", "/api/exchange/outbox"): (None, "agency", lambda w: {}),

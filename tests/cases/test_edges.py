@@ -22,7 +22,7 @@ from .conftest import FAST_HASHER, open_case_store
 HUGE = "9223372036854775808"
 BODILESS = {("post", "/api/keys/rotate"), ("post", "/api/agency/data-key/rotate"),
             ("post", "/api/exchange/outbox/{entry}/approve"), ("post", "/api/exchange/expire"),
-            ("post", "/api/cases/{ref}/team/close")}
+            ("post", "/api/cases/{ref}/team/close"), ("post", "/api/exchange/encryption-key/rotate")}
 """Actions that take nothing but the caller."""  # 2**63: one more than a 64-bit database integer holds
 
 

@@ -144,3 +144,26 @@ def test_retention_deletes_what_was_received(two) -> None:  # type: ignore[no-un
     assert ro.cs.entities.page(ro.investigator, got.case_reference or "").items == []
     assert ro.cs.inbox.get(ro.investigator, got.id).status == "deleted"
     assert [r["object"] for r in ro.cs.audit.read(_auditor(ro), action="retention_delete")] == [got.id]
+
+
+def test_after_a_key_rotation_the_partner_seals_to_the_new_card(two) -> None:  # type: ignore[no-untyped-def]
+    gb, ro = two
+    old = gb.cs.outbox.preview(gb.investigator, "GB-OP-1", agreement=MLA, recipient=RO, purpose="investigation")
+    gb.cs.outbox.approve(gb.investigator, old.id)
+    _, sealed_before = gb.cs.outbox.seal(gb.investigator, old.id)
+    fresh = ro.cs.directory.rotate(ro.admin)
+    assert ro.cs.inbox.receive(ro.investigator, sealed_before).sender == GB  # sealed before: still opens
+
+    stale = gb.cs.outbox.preview(gb.investigator, "GB-OP-1", agreement=MLA, recipient=RO, purpose="prosecution")
+    gb.cs.outbox.approve(gb.investigator, stale.id)
+    _, to_old_key = gb.cs.outbox.seal(gb.investigator, stale.id)  # GB still holds the old card
+    with pytest.raises(VerificationFailed, match="encryption key"):
+        ro.cs.inbox.receive(ro.investigator, to_old_key)
+
+    gb.cs.directory.add_partners(gb.admin, ro.card(), "ro-card-2.json")
+    again = gb.cs.outbox.preview(gb.investigator, "GB-OP-1", agreement=MLA, recipient=RO, purpose="prosecution")
+    gb.cs.outbox.approve(gb.investigator, again.id)
+    _, bundle = gb.cs.outbox.seal(gb.investigator, again.id)
+    got = ro.cs.inbox.receive(ro.investigator, bundle)
+    assert got.sender == GB
+    assert fresh.key in {p.encryption_key(datetime.now(UTC)).key for p in gb.cs.directory.partners(gb.investigator)}

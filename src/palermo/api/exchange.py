@@ -86,6 +86,12 @@ def card(caller: ApiCaller, svc: Svc, inbox: str | None = None) -> dict[str, Any
             "partners": [svc.exchange.directory.card(caller, inbox).model_dump(mode="json", exclude_none=True)]}
 
 
+@router.post("/exchange/encryption-key/rotate", tags=["keys"], status_code=201)
+def rotate_encryption_key(caller: ApiCaller, svc: Svc) -> dict[str, Any]:
+    """End the agency's encryption key now and make a new one (administrators); give partners the new card."""
+    return svc.exchange.directory.rotate(caller).model_dump(mode="json")
+
+
 @router.get("/exchange/partners")
 def partners(caller: ApiCaller, svc: Svc) -> list[dict[str, Any]]:
     """The partner agencies the caller's agency exchanges with."""

@@ -75,6 +75,15 @@ def card(as_user: AsUser, inbox: Annotated[str | None, typer.Option(
               + ", ".join(r.fingerprint for r in mine.records))
 
 
+@exchange_app.command("rotate-key")
+def rotate_key(as_user: AsUser) -> None:
+    """End your agency's encryption key and make a new one (administrators); then give partners your new card.
+    Bundles sealed to the old key still open here."""
+    svc = services()
+    fresh = svc.exchange.directory.rotate(svc.accounts.actor(as_user))
+    out.print(f"new encryption key {fresh.key}, fingerprint {fresh.fingerprint}: give partners your new card")
+
+
 @exchange_app.command("partner-add")
 def partner_add(file: Path, as_user: AsUser) -> None:
     """Hold partners from their card (administrators), after comparing its fingerprints with them."""
