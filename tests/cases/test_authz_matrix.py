@@ -218,6 +218,8 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
         "content": b"not a bundle", "headers": {"content-type": "application/octet-stream"}}),
     ("GET", "/api/exchange/inbox"): ("exchange_receive", "agency", lambda w: {}),
     ("POST", "/api/exchange/expire"): ("exchange_receive", "agency", lambda w: {}),
+    ("POST", "/api/cases/{ref}/onward-consents"): ("case_share", "owner-checked", lambda w: {
+        "json": {"to_agency": "pl-police", "reference": "letter 17/2026"}}),
     ("POST", "/api/cases/{ref}/team"): ("case_share", "owner", lambda w: {
         "path": f"/api/cases/{w.fresh_case()}/team", "json": {"agreement": "matrix-jit", "expires": TEAM_ENDS}}),
     ("GET", "/api/cases/{ref}/team"): ("case_read", "case", lambda w: {"path": "/api/cases/GB-T/team"}),
@@ -228,9 +230,13 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
 
 def expected(role: str, relation: str, needs: str | tuple[str, ...] | None, scope: str) -> int | str:
     """What the policy promises: 'ok' (2xx), 403 or 404; for "checked" routes (a bundle, here a false one) the
-    content is checked once the role may: 409."""
+    content is checked once the role may: 409; "owner-checked": as "owner", then 422 (the case is not one
+    received from abroad: tests/exchange covers the consent itself)."""
     if scope == "checked":
         return 409 if needs in MAY[role] else 403
+    if scope == "owner-checked":  # GB-1 was not received from abroad: refused once the owner's role may ask
+        return expected(role, relation, needs, "owner") if expected(role, relation, needs, "owner") != "ok" \
+            else 422
     if scope == "record":  # an agency's own record: its first permission, then other agencies do not see it
         first, *rest = (needs,) if isinstance(needs, str) else needs or ("",)
         if first not in MAY[role]:

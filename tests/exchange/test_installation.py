@@ -91,6 +91,11 @@ def test_what_arrives_is_what_was_approved_marked_with_its_origin(two) -> None: 
     ro.cs.cases.update(ro.investigator, case.reference, case.version, {"handling": "agencies"})
     with pytest.raises(NotPermitted, match="prior consent"):
         ro.cs.cases.share(ro.investigator, case.reference, agency_id="RO-DIICOT")
+    # ... until the sender's prior consent to that transfer is recorded (UNTOC Art. 18(19))
+    with pytest.raises(InvalidInput, match="reference"):
+        ro.cs.inbox.consent_onward(ro.investigator, case.reference, "RO-DIICOT", "")
+    ro.cs.inbox.consent_onward(ro.investigator, case.reference, "RO-DIICOT", "NCA letter 2026/311")
+    ro.cs.cases.share(ro.investigator, case.reference, agency_id="RO-DIICOT")
 
     # the same bundle again is a replay: refused, nothing written
     before = cases_held(ro.cs)

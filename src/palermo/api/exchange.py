@@ -49,6 +49,12 @@ class TeamRequest(Strict):
     expires: datetime = Field(description="when the members' access ends (no later than the agreement's end)")
 
 
+class OnwardConsent(Strict):
+    to_agency: str = Field(description="the agency (here, or a partner abroad) the case may now go to")
+    reference: str = Field(min_length=3, max_length=300, description="the sender's letter or message consenting")
+    note: str = Field(default="", max_length=2000)
+
+
 class Received(BaseModel):
     """What a partner's inbox answers to a push: the bundle was checked and taken (nothing about the case)."""
 
@@ -178,6 +184,14 @@ def expire(caller: ApiCaller, svc: Svc) -> list[str]:
     """Delete what the agency received and whose retention ended now (also done at start-up); the references of
     the cases emptied."""
     return list(svc.exchange.inbox.expire(caller))
+
+
+@router.post("/cases/{ref}/onward-consents", status_code=201)
+def consent_onward(ref: str, body: OnwardConsent, caller: ApiCaller, svc: Svc) -> dict[str, str]:
+    """Record the sending agency's prior consent to passing a received case on to another agency (UNTOC Art.
+    18(19)); the owning agency only."""
+    svc.exchange.inbox.consent_onward(caller, ref, body.to_agency, body.reference, body.note)
+    return {"case": ref, "to_agency": body.to_agency, "reference": body.reference}
 
 
 @router.post("/cases/{ref}/team", status_code=201)

@@ -209,16 +209,39 @@ class Directory:
     def onward(self, conn: Connection, case: Any, holder: str, to_agency: str, to_state: str) -> None:
         """Refuse (NotPermitted, with the handling code's reason) passing a case received from abroad to
         ``to_agency`` where the handling code it came with forbids it."""
-        if to_agency == case.origin_agency:
-            return
+        reason = self.kept_back(conn, case, holder, to_agency, to_state)
+        if reason:
+            raise NotPermitted(f"case {case.reference!r}: {reason}",
+                               hint="record the sending agency's prior consent first, if it gave it")
+
+    def kept_back(self, conn: Connection, case: Any, holder: str, to_agency: str, to_state: str) -> str:
+        """Why what a case received from abroad may not go to ``to_agency`` ('' when it may): the handling code
+        it came with, and the sender's prior consent to this transfer if one was recorded (UNTOC Art. 18(19))."""
+        if not case.origin_agency or to_agency == case.origin_agency:
+            return ""
         held = self.held(conn)
         if case.origin_agreement not in held:
-            raise NotPermitted(f"case {case.reference!r} was received under agreement {case.origin_agreement}, "
-                               "which is no longer held here: its handling code cannot be checked")
+            return (f"received from {case.origin_agency} under agreement {case.origin_agreement}, which is no "
+                    "longer held here: its handling code cannot be checked")
         agreement = held[case.origin_agreement]
         holder_state = conn.execute(select(t.agency.c.state).where(t.agency.c.id == holder)).scalar_one()
+        consented = conn.execute(select(t.onward_consent.c.id).where(
+            t.onward_consent.c.case_id == case.id, t.onward_consent.c.to_agency == to_agency).limit(1)).first()
         decision = onward_allowed(agreement.handling, agreement, to_agency, to_state, holder=holder,
-                                  holder_state=holder_state)
-        if not decision.allowed:
-            raise NotPermitted(f"case {case.reference!r} came from {case.origin_agency}: {decision.reason}",
-                               hint="ask the sending agency for its prior consent")
+                                  holder_state=holder_state, prior_consent=consented is not None)
+        return "" if decision.allowed else f"received from {case.origin_agency}: {decision.reason}"
+
+    def record_onward_consent(self, conn: Connection, actor: Any, case: Any, to_agency: str, to_state: str,
+                              reference: str, note: str = "") -> None:
+        """Record that the sending agency consented beforehand to passing a received case on to ``to_agency``
+        (its letter or message by ``reference``); audited."""
+        if not case.origin_agency:
+            raise InvalidInput(f"case {case.reference!r} was not received from abroad: no consent is needed")
+        if len(reference.strip()) < 3:
+            raise InvalidInput("reference: give the reference of the sender's consent (its letter or message)")
+        conn.execute(insert(t.onward_consent).values(
+            case_id=case.id, agency_id=actor.agency_id, to_agency=to_agency[:64], to_state=to_state[:12],
+            reference=reference.strip()[:300], note=note.strip()[:2000], recorded_by=actor.user_id,
+            recorded_at=now()))
+        record(conn, actor, "onward_consent", case.id, to_agency,
+               detail={"origin": case.origin_agency, "reference": reference.strip()[:300]})

@@ -27,7 +27,7 @@ from palermo.cases.policy import Access, Action, Actor, decide
 from palermo.cases.records import Records
 from palermo.cases.store import Unit
 from palermo.custody.verify import Report
-from palermo.errors import NotFound, VerificationFailed
+from palermo.errors import InvalidInput, NotFound, VerificationFailed
 from palermo.exchange import Delivery, open_bundle, verify_custody
 from palermo.model import InboxEntry
 
@@ -85,6 +85,20 @@ class Inbox:
                 return None
             row = unit.conn.execute(self._select(unit).where(t.inbox.c.case_id == case.id)).first()
             return _entry(row) if row is not None else None
+
+    def consent_onward(self, caller: Caller, ref: str, to_agency: str, reference: str, note: str = "") -> None:
+        """Record the sending agency's prior consent to passing a received case on to ``to_agency`` (an agency
+        here or a partner abroad), by the reference of its letter or message; sharing or sending it there is then
+        allowed where the handling code asks that consent (UNTOC Art. 18(19))."""
+        with self.gate.case(caller, ref, Action.case_share) as (unit, case):
+            state = unit.conn.execute(select(t.agency.c.state).where(t.agency.c.id == to_agency)).scalar()
+            if state is None:
+                partners = self.directory.partners_of(unit.conn, unit.actor.agency_id)
+                if to_agency not in partners:
+                    raise InvalidInput(f"to_agency: {to_agency!r} is neither an agency here nor a partner")
+                state = partners.get(to_agency).state
+            self.directory.record_onward_consent(unit.conn, unit.actor, case.row, to_agency, state, reference,
+                                                 note)
 
     def expire(self, caller: Caller, *, at: datetime | None = None) -> Sequence[str]:
         """Delete what the agency received whose retention ended (by ``at``, default now): the records of the

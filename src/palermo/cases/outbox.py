@@ -35,7 +35,6 @@ from palermo.exchange import (
     EncryptionRecord,
     Omission,
     Preview,
-    onward_allowed,
     plan_export,
 )
 from palermo.exchange.bundle import build
@@ -293,19 +292,7 @@ class Outbox:
 
     def _kept_back(self, unit: Unit, case: Opened, recipient: str, recipient_state: str, holder_state: str) -> str:
         """Why the records this case received from abroad may not go to ``recipient`` ('' when they may)."""
-        row = case.row
-        if not row.origin_agency:
-            return ""
-        held = self.directory.held(unit.conn)
-        if row.origin_agreement not in held:
-            return (f"received from {row.origin_agency} under agreement {row.origin_agreement}, which is no longer "
-                    "held here: its handling code cannot be checked")
-        if recipient == row.origin_agency:
-            return ""
-        agreement = held[row.origin_agreement]
-        decision = onward_allowed(agreement.handling, agreement, recipient, recipient_state,
-                                  holder=unit.actor.agency_id, holder_state=holder_state)
-        return "" if decision.allowed else f"received from {row.origin_agency}: {decision.reason}"
+        return self.directory.kept_back(unit.conn, case.row, unit.actor.agency_id, recipient, recipient_state)
 
     def _entry(self, unit: Unit, row: Row[Any], preview: Preview | None = None) -> OutboxEntry:
         case = unit.conn.execute(select(t.case.c.reference).where(t.case.c.id == row.case_id)).scalar_one()

@@ -483,3 +483,17 @@ team = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 """Joint investigation team spaces: a case shared among the team's agencies under a JIT agreement until expiry."""
+
+onward_consent = Table(
+    "onward_consent", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(32), ForeignKey("case_file.id"), nullable=False),
+    Column("agency_id", String(64), nullable=False),
+    Column("to_agency", String(64), nullable=False),
+    Column("to_state", String(12), nullable=False),
+    Column("reference", String(300), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("recorded_by", String(32), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+"""The sending agency's prior consent to passing a received case on to another agency (UNTOC Art. 18(19))."""

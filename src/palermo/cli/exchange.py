@@ -202,6 +202,17 @@ def inbox(as_user: AsUser, as_json: JsonOpt = False) -> None:
     out.print(table)
 
 
+@exchange_app.command("onward-consent")
+def onward_consent(case: str, as_user: AsUser, to: Annotated[str, typer.Option("--to", help="the agency it may go to")],
+                   reference: Annotated[str, typer.Option(help="the sender's letter or message consenting")],
+                   note: Annotated[str, typer.Option(help="anything else to keep with it")] = "") -> None:
+    """Record the sending agency's prior consent to passing a received case on to another agency (UNTOC Art.
+    18(19)): sharing or sending it there is then allowed where the handling code asks that consent."""
+    svc = services()
+    svc.exchange.inbox.consent_onward(svc.accounts.actor(as_user), case, to, reference, note)
+    out.print(f"prior consent of the sender to passing {plain(case)} to {plain(to)} recorded ({plain(reference)})")
+
+
 @exchange_app.command("expire")
 def expire() -> None:
     """Delete, in every agency, what was received and whose retention ended (each deletion audited)."""

@@ -21,7 +21,7 @@ depends_on = None
 
 APP_ROLE = "palermo_app"
 TS = sa.DateTime(timezone=True)
-TABLES = ("encryption_key", "partner", "agreement", "outbox", "inbox", "team")
+TABLES = ("encryption_key", "partner", "agreement", "outbox", "inbox", "team", "onward_consent")
 ORIGIN = ("entity", "case_note", "case_attachment")
 
 
@@ -115,6 +115,18 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(32), nullable=False),
         sa.Column("created_at", TS, nullable=False),
     )
+    op.create_table(
+        "onward_consent",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("case_id", sa.String(32), sa.ForeignKey("case_file.id"), nullable=False, index=True),
+        sa.Column("agency_id", sa.String(64), nullable=False),
+        sa.Column("to_agency", sa.String(64), nullable=False),
+        sa.Column("to_state", sa.String(12), nullable=False),
+        sa.Column("reference", sa.String(300), nullable=False),
+        sa.Column("note", sa.Text, nullable=False),
+        sa.Column("recorded_by", sa.String(32), nullable=False),
+        sa.Column("recorded_at", TS, nullable=False),
+    )
     with op.batch_alter_table("case_file") as batch:
         batch.add_column(sa.Column("origin_agency", sa.String(64)))
         batch.add_column(sa.Column("origin_state", sa.String(12)))
@@ -137,10 +149,11 @@ def upgrade() -> None:
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
         op.execute(f"CREATE POLICY {table}_rows ON {table} USING (agency_id = {agency}) "
                    f"WITH CHECK (agency_id = {agency})")
-    op.execute("ALTER TABLE team ENABLE ROW LEVEL SECURITY")
-    op.execute("ALTER TABLE team FORCE ROW LEVEL SECURITY")
-    op.execute("CREATE POLICY team_rows ON team USING (case_id IN (SELECT palermo_visible_cases())) "
-               "WITH CHECK (palermo_case_visible(case_id))")
+    for table in ("team", "onward_consent"):
+        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+        op.execute(f"CREATE POLICY {table}_rows ON {table} USING (case_id IN (SELECT palermo_visible_cases())) "
+                   "WITH CHECK (palermo_case_visible(case_id))")
     # Whether any record still refers to a stored file (retention deletes a file no one uses), answered past
     # row-level security without showing the record.
     op.execute("""
