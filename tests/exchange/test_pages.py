@@ -170,7 +170,7 @@ def test_send_a_case_abroad_and_import_it_there(two) -> None:  # type: ignore[no
                      follow_redirects=False)
     assert got.status_code == 303 and got.headers["location"].startswith("/cases/RX-GB-NCA-")
     case = at_ro.get(got.headers["location"]).text
-    banner = re.search(r'<div class="card" id="received".*?</ul></div>', case, re.S).group(0)  # type: ignore[union-attr]
+    banner = re.search(r'<div class="card" id="received".*?</ul>', case, re.S).group(0)  # type: ignore[union-attr]
     assert "Received from GB-NCA (GB)" in banner and MLA in banner and "investigation" in banner
     assert "evidence/recipient/prior_consent" in banner and "no onward sharing" in banner
     assert "Kept until" in banner and "GB/MLA/2026/17" in banner
@@ -180,6 +180,15 @@ def test_send_a_case_abroad_and_import_it_there(two) -> None:  # type: ignore[no
     assert "GB-NCA (GB)" in row and "imported from a file" in row and "JD/1" in row and "verified" in row
     again = at_ro.post("/exchange/import", data={"csrf": ro_csrf}, files={"file": ("b.palermo", bundle.content)})
     assert again.status_code == 409 and "replay" in refusal(again.text)
+
+    # the owner records the sender's prior consent to passing it on, from the banner
+    assert 'id="onward-consent"' in case
+    consented = at_ro.post(f"{got.headers['location']}/onward-consents", follow_redirects=False,
+                           data={"csrf": ro_csrf, "to_agency": "GB-NCA", "reference": "NCA letter 2026/311"})
+    assert consented.status_code == 303
+    unknown = at_ro.post(f"{got.headers['location']}/onward-consents",
+                         data={"csrf": ro_csrf, "to_agency": "XX-NOBODY", "reference": "letter 1"})
+    assert unknown.status_code == 422 and "neither an agency here nor a partner" in unknown.text
 
 
 def test_a_preview_the_case_no_longer_gives_is_refused_on_its_page(two) -> None:  # type: ignore[no-untyped-def]

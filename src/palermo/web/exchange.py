@@ -238,6 +238,14 @@ def entry_page(request: Request, entry_id: str, session: SignedIn, svc: Svc) -> 
     return _entry_page(request, svc, session.actor, entry_id)
 
 
+@router.post("/cases/{ref}/onward-consents")
+def consent_onward(ref: str, session: Posted, svc: Svc, to_agency: str = Form(...),
+                   reference: str = Form(...)) -> RedirectResponse:
+    """Record the sender's prior consent to passing a received case on to another agency (UNTOC Art. 18(19))."""
+    svc.exchange.inbox.consent_onward(session.actor, ref, to_agency.strip(), reference.strip())
+    return RedirectResponse(_case_url(ref), status_code=303)
+
+
 @router.post("/exchange/outbox/{entry_id}/approve", response_model=None)
 def approve(request: Request, entry_id: str, session: Posted, svc: Svc) -> HTMLResponse | RedirectResponse:
     """Approve the preview as it stands: what it shows is what will leave."""
