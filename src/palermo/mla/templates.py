@@ -21,6 +21,8 @@ from palermo.mla.terms import LANGUAGES, Form, Ground, Language, Stage, Status
 from palermo.mla.terms import BasisKind as Kinds
 from palermo.model import Citation, Frozen
 
+LOCALES: dict[Language, str] = {"en": "en_GB", "fr": "fr_FR"}
+"""The locale dates and numbers are written in: British English (2 March 2026), French of France."""
 Outcome = Literal["met", "not_met", "undetermined"]
 Verdict = Literal["yes", "no", "undetermined"]
 
@@ -68,7 +70,7 @@ class Template(Frozen):
 
     def day(self, when: date) -> str:
         """A date written out in this language ('12 janvier 2026')."""
-        return format_date(when, format="long", locale=self.language)
+        return format_date(when, format="long", locale=LOCALES[self.language])
 
     def language_name(self, code: str) -> str:
         """A language's name in this language ('en' -> 'anglais')."""
@@ -92,7 +94,7 @@ class Template(Frozen):
         """A number of years in this language ('1 year', '1,5 an', '10 ans'): singular below two in French, for one
         in English."""
         one = years < 2 if self.language == "fr" else years == 1
-        number = format_decimal(years, locale=self.language)
+        number = format_decimal(years, locale=LOCALES[self.language])
         return self.w("year_one" if one else "year_many", years=number)
 
     def answer(self, value: bool | None) -> str:
