@@ -100,6 +100,19 @@ def test_an_extradition_request_carries_the_dual_criminality_finding(library: Li
         "persons.S-0001.location: insufficient: the person sought is in FR, not in the requested state DE"]
 
 
+def test_a_national_of_the_requested_state_asks_for_the_nationality_ground(library: Library) -> None:
+    request = extradition(library)
+    german = request.model_copy(update={"persons": [request.persons[0].model_copy(update={"nationality": "DE"})]})
+    found = check(german)
+    assert [m.field for m in found] == ["preempted.nationality"]
+    assert found[0].citations[0].label == "UNTOC, Art. 16(10)"
+    answered = extradition(library, persons=[{"ref": "S-0001", "role": "person_sought", "nationality": "DE",
+                                              "location": "DE"}],
+                           preempted=[{"ground": "nationality", "statement": "Failing extradition, France asks that "
+                                                                             "the case be submitted for prosecution."}])
+    assert check(answered) == []
+
+
 def test_extradition_is_blocked_where_dual_criminality_is_not_met(library: Library) -> None:
     facts = conduct("adult_no_means", library)
     moved = facts.model_copy(update={"offenders": [facts.offenders[0].model_copy(update={"present_in": ["DE"]})]})

@@ -247,6 +247,20 @@ def person_sought(r: Request) -> Iterator[Problem]:
                            f"the person sought is in {where}, not in the requested state {r.requested.state}")
 
 
+@field("extradition.nationality", kinds=("extradition",), basis=("untoc.16.10",))
+def own_national(r: Request) -> Iterator[Problem]:
+    """Many states do not extradite their own nationals. Where the person sought is a national of the requested
+    state, say in advance what the requesting state asks if extradition is refused on that ground alone: that the
+    case be submitted to the requested state's authorities for prosecution, which UNTOC then obliges it to do."""
+    if r.extradition is None:
+        return
+    nationality = r.person(r.extradition.person).nationality
+    answered = any(p.ground == "nationality" for p in r.preempted)
+    if nationality is not None and nationality[:2] == r.requested.state[:2] and not answered:
+        yield missing("preempted.nationality", f"the person sought is a national of {r.requested.state}: say what "
+                                               "is asked if extradition is refused on that ground")
+
+
 @field("extradition.warrant", kinds=("extradition",), basis=("model_extradition.5.2",))
 def warrant(r: Request) -> Iterator[Problem]:
     """The requested court examines the warrant of arrest (or the judgment, for a sentence to be enforced) on which
