@@ -37,10 +37,10 @@ MAY = {
               "agreement_manage"},
     "investigator": {"case_create", "case_read", "case_edit", "case_share", "entity_write", "note_write",
                      "attachment_write", "protected_read", "finance", "evidence_write", "evidence_export",
-                     "victim_read", "victim_write", "exchange_send", "exchange_receive"},
+                     "victim_read", "victim_write", "exchange_send", "exchange_receive", "request_write"},
     "analyst": {"case_read", "entity_write", "note_write", "finance", "statistics", "evidence_write"},
     "legal_officer": {"case_read", "case_edit", "note_write", "attachment_write", "evidence_export", "victim_read",
-                      "exchange_send", "exchange_receive", "agreement_manage"},
+                      "exchange_send", "exchange_receive", "agreement_manage", "request_write"},
     "victim_support": {"case_read", "entity_write", "note_write", "protected_read", "victim_read", "victim_write",
                        "victim_reveal"},
     "auditor": {"audit_read"},
@@ -74,6 +74,7 @@ MATRIX_JIT = _matrix_agreement("jit-ro-gb-it.yaml", {
     "agency: RO-DIICOT\n    state: RO": "agency: gb-police\n    state: GB",
     "agency: GB-NCA\n    state: GB": "agency: pl-police\n    state: PL", "id: jit-ro-gb-it-2026": "id: matrix-jit"},
     drop="IT-SCO")
+REQUEST_FILE = (AGREEMENTS.parent / "requests" / "operation_fort_mla.yaml").read_text()
 PREVIEW = {"agreement": "matrix-mla", "recipient": "ro-police", "purpose": "investigation"}
 TEAM_ENDS = (datetime.now(UTC) + timedelta(days=60)).isoformat()
 
@@ -220,6 +221,16 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
     ("POST", "/api/exchange/expire"): ("exchange_receive", "agency", lambda w: {}),
     ("POST", "/api/cases/{ref}/onward-consents"): ("case_share", "owner-checked", lambda w: {
         "json": {"to_agency": "pl-police", "reference": "letter 17/2026"}}),
+    ("GET", "/api/requests"): (None, "agency", lambda w: {}),
+    ("POST", "/api/cases/{ref}/requests"): ("request_write", "case", lambda w: {
+        "content": REQUEST_FILE, "headers": {"content-type": "text/yaml"}}),
+    ("GET", "/api/requests/{request_id}"): ("case_read", "case", lambda w: {}),
+    ("GET", "/api/requests/{request_id}/check"): ("case_read", "case", lambda w: {}),
+    ("GET", "/api/requests/{request_id}/document"): ("case_read", "case", lambda w: {"params": {"format": "docx"}}),
+    ("POST", "/api/requests/{request_id}/status"): ("request_write", "case", lambda w: {
+        "path": f"/api/requests/{w.fresh_request()}/status", "json": {"status": "withdrawn"}}),
+    ("POST", "/api/requests/{request_id}/replies"): ("request_write", "case", lambda w: {
+        "json": {"received_on": "2026-05-02", "summary": "acknowledgement of receipt"}}),
     ("POST", "/api/cases/{ref}/team"): ("case_share", "owner", lambda w: {
         "path": f"/api/cases/{w.fresh_case()}/team", "json": {"agreement": "matrix-jit", "expires": TEAM_ENDS}}),
     ("GET", "/api/cases/{ref}/team"): ("case_read", "case", lambda w: {"path": "/api/cases/GB-T/team"}),
@@ -323,9 +334,17 @@ class World:
         self.entry = self.fresh_preview(approved=True)
         assert self.client.post(f"/api/exchange/outbox/{self.entry}/send", headers=self.boss,
                                 json={"push": False}).json()["status"] == "sealed"
+        self.request = self.fresh_request()
         self.fresh_case("GB-T")
         assert self.client.post("/api/cases/GB-T/team", headers=self.boss, json={
             "agreement": "matrix-jit", "expires": TEAM_ENDS}).status_code == 201
+
+    def fresh_request(self) -> str:
+        """A new draft request in case GB-1, by the owner agency's investigator."""
+        made = self.client.post("/api/cases/GB-1/requests", headers={**self.boss, "content-type": "text/yaml"},
+                                content=REQUEST_FILE)
+        assert made.status_code == 201, made.text
+        return str(made.json()["id"])
 
     def fresh_preview(self, approved: bool = False) -> str:
         """A new exchange of case GB-1 previewed (and approved) by the owner agency's investigator."""
@@ -413,7 +432,7 @@ def test_authorisation_matrix(world: World) -> None:
         path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment, alert_id=world.alert,
                                hit_id="hit-x", dataset="toy", exhibit="JD-1", victim=world.victim,
                                referral_id="r-x", screening_id=world.screening, agreement="matrix-mla",
-                               entry=world.entry)
+                               entry=world.entry, request_id=world.request)
         for role, relation in itertools.product(ROLES, RELATIONS):
             want = expected(role, relation, needs, scope)
             headers = {"authorization": f"Bearer {world.tokens[(role, relation)]}"}
@@ -436,7 +455,7 @@ def test_no_token_no_access(world: World) -> None:
         path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment, alert_id=world.alert,
                                hit_id="hit-x", dataset="toy", exhibit="JD-1", victim=world.victim,
                                referral_id="r-x", screening_id=world.screening, agreement="matrix-mla",
-                               entry=world.entry)
+                               entry=world.entry, request_id=world.request)
         got = world.client.request(method, path)
         assert got.status_code == 401 and got.headers["www-authenticate"] == "Bearer", (method, template)
     bad = world.client.get("/api/cases", headers={"authorization": "Bearer plm_forged"})

@@ -53,7 +53,8 @@ def test_security_doc_role_table_matches_the_policy() -> None:
                "victim records": Action.victim_read, "victim records (write)": Action.victim_write,
                "victim identity (record)": Action.victim_reveal, "identity grants": Action.victim_grant,
                "consent override": Action.consent_override, "send abroad (owner agency)": Action.exchange_send,
-               "receive from abroad": Action.exchange_receive, "agreements": Action.agreement_manage}
+               "receive from abroad": Action.exchange_receive, "agreements": Action.agreement_manage,
+               "requests abroad": Action.request_write}
     lines = [ln for ln in doc.splitlines() if ln.startswith("| ")]
     header = [c.strip() for c in lines[0].strip("|").split("|")]
     assert header[1:] == list(columns)

@@ -28,6 +28,7 @@ from palermo.cases.outbox import Outbox
 from palermo.cases.policy import Action, Actor, Role
 from palermo.cases.records import Records
 from palermo.cases.referrals import Referrals
+from palermo.cases.register import RequestRegister
 from palermo.cases.screenings import Screenings
 from palermo.cases.sealing import Keyring
 from palermo.cases.search import Search
@@ -64,6 +65,7 @@ class CaseStore:
     outbox: Outbox
     inbox: Inbox
     teams: Teams
+    register: RequestRegister
 
     def dispose(self) -> None:
         """Close the database connections."""
@@ -93,7 +95,7 @@ def open_case_store(data_dir: Path, *, url: str | None = None, secret: str | Non
                      consents=Consents(gate, victims), referrals=Referrals(gate, victims),
                      screenings=Screenings(gate, victims), directory=directory,
                      outbox=Outbox(gate, records, directory, evidence), inbox=Inbox(gate, records, directory),
-                     teams=Teams(gate, directory))
+                     teams=Teams(gate, directory), register=RequestRegister(gate, evidence))
 
 
 def _has_agencies(store: Store) -> bool:

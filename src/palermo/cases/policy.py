@@ -50,6 +50,7 @@ class Action(StrEnum):
     exchange_send = "exchange_send"
     exchange_receive = "exchange_receive"
     agreement_manage = "agreement_manage"
+    request_write = "request_write"
 
 
 class Access(StrEnum):
@@ -68,12 +69,12 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.investigator: frozenset({A.case_create, A.case_read, A.case_edit, A.case_share, A.entity_write,
                                   A.note_write, A.attachment_write, A.protected_read, A.finance, A.evidence_write,
                                   A.evidence_export, A.victim_read, A.victim_write, A.exchange_send,
-                                  A.exchange_receive}),
+                                  A.exchange_receive, A.request_write}),
     Role.analyst: frozenset({A.case_read, A.entity_write, A.note_write, A.finance, A.statistics,
                              A.evidence_write}),
     Role.legal_officer: frozenset({A.case_read, A.case_edit, A.note_write, A.attachment_write,
                                    A.evidence_export, A.victim_read, A.exchange_send, A.exchange_receive,
-                                   A.agreement_manage}),
+                                   A.agreement_manage, A.request_write}),
     Role.victim_support: frozenset({A.case_read, A.entity_write, A.note_write, A.protected_read, A.victim_read,
                                     A.victim_write, A.victim_reveal}),
     Role.auditor: frozenset({A.audit_read}),
@@ -89,7 +90,9 @@ pseudonym) are kept by victim-support workers and investigators and read by lega
 read by victim-support workers, or by another user an administrator granted it to, with a reason each time; only
 an administrator overrides a missing consent, with a reason. Case content leaves for a partner abroad (a preview,
 its approval, the signed and sealed bundle) with an investigator or a legal officer of the owning agency, who also
-receive bundles into the agency's inbox; the agreements held are imported by administrators and legal officers."""
+receive bundles into the agency's inbox; the agreements held are imported by administrators and legal officers.
+Requests for mutual legal assistance or extradition are drafted from a case, moved through their statuses and
+their replies recorded by investigators and legal officers who may write in the case."""
 
 READ_ACTIONS = frozenset({A.case_read, A.protected_read})
 AGENCY_ACTIONS = frozenset({A.case_create, A.audit_read, A.users_manage, A.finance, A.statistics,

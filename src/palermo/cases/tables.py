@@ -497,3 +497,37 @@ onward_consent = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 """The sending agency's prior consent to passing a received case on to another agency (UNTOC Art. 18(19))."""
+
+legal_request = Table(
+    "legal_request", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("agency_id", String(64), ForeignKey("agency.id"), nullable=False),
+    Column("case_id", String(32), ForeignKey("case_file.id"), nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("reference", String(200)),
+    Column("requesting_state", String(12), nullable=False),
+    Column("requested_state", String(12), nullable=False),
+    Column("requested_name", String(300), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("deadline", Date),
+    Column("sent_on", Date),
+    Column("document", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_by", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+"""An agency's mutual legal assistance and extradition requests: the request document (content, conduct, computed
+findings, status history) and, in clear, what its register lists."""
+
+legal_reply = Table(
+    "legal_reply", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(32), ForeignKey("legal_request.id"), nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("exhibit_id", String(32)),
+    Column("recorded_by", String(32), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+"""Replies to a request, and the exhibit in the evidence register that returned evidence became."""

@@ -31,6 +31,7 @@ from palermo.protection import load_indicators
 from palermo.services.exchange import Exchange
 from palermo.services.finance import Finance
 from palermo.services.protection import Protection
+from palermo.services.requests import Requests
 from palermo.services.stats import ReleaseAsk, Statistics
 
 
@@ -44,6 +45,7 @@ class Services:
     stats: Statistics
     protection: Protection
     exchange: Exchange
+    requests: Requests
 
     @property
     def accounts(self) -> Accounts:
@@ -124,7 +126,7 @@ def open_services(data_dir: Path, *, database_url: str | None = None, secret: st
     stats = Statistics(store, library, store_path=stats_store or data_dir / "stats.duckdb", index_3p=index_3p)
     protection = Protection(store, library, stats, load_indicators(indicators or []))
     return Services(store=store, library=library, finance=finance, stats=stats, protection=protection,
-                    exchange=Exchange(store))
+                    exchange=Exchange(store), requests=Requests(store, library))
 
 
 __all__ = ["ReleaseAsk", "Services", "open_services"]

@@ -1,0 +1,121 @@
+"""`palermo requests`: mutual legal assistance and extradition requests on the command line: draft from a request
+file about a case, check, move through the statuses, write the document (HTML to print, DOCX to edit), record
+replies, and the agency's register."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from palermo.cli.console import JsonOpt, emit, out, plain
+from palermo.cli.context import services
+from palermo.errors import InvalidInput
+from palermo.mla import STATUSES, allowed
+
+requests_app = typer.Typer(help="Requests abroad: mutual legal assistance and extradition, drafted with the law "
+                                "engine's findings, checked, tracked.", no_args_is_help=True)
+AsUser = Annotated[str, typer.Option("--as", help="act as this user (their role and agency apply)")]
+
+
+def _day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{option}: {text!r} is not a date such as 2026-03-02") from None
+
+
+@requests_app.command("draft")
+def draft(case: str, file: Path, as_user: AsUser, as_json: JsonOpt = False) -> None:
+    """Draft a request about CASE from a request file (see examples/requests/): the legal basis, dual criminality
+    and jurisdiction are computed by the law engine; every problem in the file is named with its line."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{file}: cannot be read: {exc.__class__.__name__}") from None
+    svc = services()
+    filed = svc.requests.draft(svc.accounts.actor(as_user), case, text, str(file))
+    if as_json:
+        emit({"id": filed.id, "request": filed.request.model_dump(mode="json")})
+        return
+    r = filed.request
+    out.print(f"request {filed.id} drafted: {r.kind} from {r.requesting.state} to {r.requested.state} "
+              f"(case {plain(filed.case_reference)})")
+    missing = svc.requests.check(svc.accounts.actor(as_user), filed.id)
+    out.print("complete: it can be sent" if not missing else f"{len(missing)} field(s) to complete before sending:")
+    for m in missing:
+        out.print(f"  {m.field}: {plain(m.problem)}")
+
+
+@requests_app.command("check")
+def check(request: str, as_user: AsUser, as_json: JsonOpt = False) -> None:
+    """What the request lacks before it can be sent (exit 1 if anything)."""
+    svc = services()
+    missing = svc.requests.check(svc.accounts.actor(as_user), request)
+    if as_json:
+        emit([m.model_dump(mode="json") for m in missing])
+    else:
+        for m in missing:
+            out.print(f"{m.field} ({m.severity}): {plain(m.problem)}\n  why: {plain(m.why)}")
+        if not missing:
+            out.print("complete: it can be sent")
+    if missing:
+        raise typer.Exit(1)
+
+
+@requests_app.command("status")
+def status(request: str, to: Annotated[str, typer.Argument(help=", ".join(STATUSES))], as_user: AsUser,
+           note: Annotated[str | None, typer.Option(help="what happened")] = None,
+           on: Annotated[str | None, typer.Option(help="the day it happened (default today)")] = None) -> None:
+    """Move a request to another status; sending is refused while a required field is missing."""
+    svc = services()
+    filed = svc.requests.move(svc.accounts.actor(as_user), request, to, note=note, on=_day(on, "--on"))
+    nexts = ", ".join(allowed(filed.request.status)) or "none: final"
+    out.print(f"request {filed.id} is now {filed.request.status} (next: {nexts})")
+
+
+@requests_app.command("document")
+def document(request: str, as_user: AsUser, out_file: Annotated[Path, typer.Option("--out", help="file to write")],
+             fmt: Annotated[str, typer.Option("--format", help="html or docx")] = "html",
+             language: Annotated[str | None, typer.Option(help="en or fr (default: the request's)")] = None) -> None:
+    """Write the request as a printable HTML page or an editable DOCX."""
+    if fmt not in ("html", "docx"):
+        raise InvalidInput(f"--format: {fmt!r} is not html or docx")
+    svc = services()
+    data = svc.requests.document(svc.accounts.actor(as_user), request, "docx" if fmt == "docx" else "html", language)
+    out_file.write_bytes(data)
+    out.print(f"request {request} written to {plain(out_file)} ({len(data):,} bytes)")
+
+
+@requests_app.command("reply")
+def reply(request: str, as_user: AsUser, summary: Annotated[str, typer.Option(help="what the reply contains")],
+          received: Annotated[str | None, typer.Option(help="the day it arrived (default today)")] = None) -> None:
+    """Record a reply to a request (register returned evidence with `palermo evidence register`, or over the API
+    with the reply)."""
+    svc = services()
+    day = _day(received, "--received") or date.today()
+    svc.requests.reply(svc.accounts.actor(as_user), request, day, summary)
+    out.print(f"reply to request {request} recorded ({day})")
+
+
+@requests_app.command("list")
+def list_(as_user: AsUser, status_: Annotated[str | None, typer.Option("--status", help="only this status")] = None,
+          case: Annotated[str | None, typer.Option(help="only this case")] = None, as_json: JsonOpt = False) -> None:
+    """The agency's register of requests, newest first; overdue ones marked."""
+    svc = services()
+    rows = svc.requests.register(svc.accounts.actor(as_user), status=status_, case=case)
+    if as_json:
+        emit(rows)
+        return
+    table = Table("id", "case", "kind", "to", "reference", "status", "sent", "deadline")
+    for r in rows:
+        table.add_row(*(plain(v) for v in (r["id"], r["case_reference"], r["kind"],
+                                           f"{r['requested_state']} {r['requested_name']}", r["reference"] or "",
+                                           r["status"], r["sent_on"] or "",
+                                           (r["deadline"] or "") + (" OVERDUE" if r["overdue"] else ""))))
+    out.print(table)
