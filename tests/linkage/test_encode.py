@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from palermo.errors import InvalidInput
-from palermo.linkage import encode, encode_rows, person_schema, read_schema, schema_from_document
+from palermo.linkage import Clks, encode, encode_rows, person_schema, read_schema, schema_from_document
 from palermo.linkage.normalise import NORMALISERS
 from palermo.linkage.schema import Feature
 
@@ -40,8 +40,12 @@ def test_febrl_clks_are_clkhash_clks(path, febrl4, reference: Callable[[str], Mo
     clkhash = reference("clkhash")
     rows = febrl.rows(febrl4[0])[:SAMPLE] + febrl.rows(febrl4[1])[:SAMPLE]
     schema = read_schema(path)
-    ours = encode_rows(schema, "a secret of the tutorial", rows).to_base64()
-    assert ours == clkhash_base64(clkhash, json.loads(path.read_text()), "a secret of the tutorial", rows)
+    ours = encode_rows(schema, "a secret of the tutorial", rows)
+    theirs = clkhash_base64(clkhash, json.loads(path.read_text()), "a secret of the tutorial", rows)
+    assert ours.to_base64() == theirs
+    from_file = Clks.from_clkhash_json(json.dumps({"clks": theirs}), schema.length)  # a file the reference wrote
+    assert (from_file.bits == ours.bits).all()
+    assert Clks.from_clkhash_json(ours.to_clkhash_json(), schema.length).to_base64() == theirs
 
 
 def test_person_schema_clks_are_clkhash_clks(febrl4, reference: Callable[[str], ModuleType]) -> None:
@@ -149,6 +153,11 @@ def test_columns_must_fit_the_schema() -> None:
     with pytest.raises(InvalidInput, match="record 1: 2 values, the schema has 7 features"):
         encode_rows(schema_from_document(EVERY_OPTION), "s", [("a", "b")])
     assert len(encode(schema, "s", {})) == 0
+    with pytest.raises(InvalidInput, match=r"f.json: clks\[1\]: 8 bits, the schema says 1024"):
+        Clks.from_clkhash_json(json.dumps({"clks": [encode(schema, "s", {"sex": ["f"]}).to_base64()[0], "AA=="]}),
+                               1024, "f.json")
+    with pytest.raises(InvalidInput, match=r"f\.json: clks: a list of base64"):
+        Clks.from_clkhash_json("[]", 1024, "f.json")
 
 
 def test_singular_double_hashes_are_redrawn_as_clkhash_redraws_them(reference: Callable[[str], ModuleType]) -> None:

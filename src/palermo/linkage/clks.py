@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -66,6 +67,22 @@ class Clks:
                 raise InvalidInput(f"{source}[{i}]: {len(raw) * 8} bits, the schema says {length}")
             out[i] = np.frombuffer(raw, dtype=np.uint8)
         return cls(out, length)
+
+    def to_clkhash_json(self) -> str:
+        """The CLKs as the reference tools write a file of them: ``{"clks": [base64, ...]}``."""
+        return json.dumps({"clks": self.to_base64()})
+
+    @classmethod
+    def from_clkhash_json(cls, text: str | bytes, length: int, source: str = "CLK file") -> Clks:
+        """CLKs from a file the reference tools wrote (``{"clks": [base64, ...]}``), each of ``length`` bits."""
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise InvalidInput(f"{source}: not JSON") from None
+        clks = data.get("clks") if isinstance(data, dict) else None
+        if not isinstance(clks, list) or not all(isinstance(c, str) for c in clks):
+            raise InvalidInput(f"{source}: clks: a list of base64 texts is expected")
+        return cls.from_base64(clks, length, f"{source}: clks")
 
     @classmethod
     def from_bytes(cls, rows: Sequence[bytes], length: int) -> Clks:
