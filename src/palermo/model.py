@@ -672,3 +672,19 @@ class Team(Frozen):
     expired: bool
     closed_at: str | None
     members: list[TeamMember]
+
+
+class LinkageRun(Frozen):
+    """An agency's side of a privacy-preserving linkage with a partner: where it stands, the summary (records on
+    each side, how many matched), once revealed its own persons that matched beside the partner's pseudonymous
+    references, and the message to carry to the partner next, if any."""
+
+    exchange: str
+    case_reference: str
+    partner: str
+    matcher: bool
+    status: Literal["proposed", "encoded", "to_confirm", "confirmed", "declined", "revealed"]
+    records: list[int] | None = None
+    matched: int | None = None
+    matches: list[dict[str, str]] = []
+    outgoing: str | None = Field(default=None, description="the signed message to carry to the partner (JSON)")

@@ -23,6 +23,7 @@ from palermo.cases.evidence import Evidence
 from palermo.cases.gate import CaseGate
 from palermo.cases.identity import Bearer, Caller
 from palermo.cases.inbox import Inbox
+from palermo.cases.linkruns import Linkages
 from palermo.cases.notes import Notes
 from palermo.cases.outbox import Outbox
 from palermo.cases.policy import Action, Actor, Role
@@ -66,6 +67,7 @@ class CaseStore:
     inbox: Inbox
     teams: Teams
     register: RequestRegister
+    linkages: Linkages
 
     def dispose(self) -> None:
         """Close the database connections."""
@@ -95,7 +97,8 @@ def open_case_store(data_dir: Path, *, url: str | None = None, secret: str | Non
                      consents=Consents(gate, victims), referrals=Referrals(gate, victims),
                      screenings=Screenings(gate, victims), directory=directory,
                      outbox=Outbox(gate, records, directory, evidence), inbox=Inbox(gate, records, directory),
-                     teams=Teams(gate, directory), register=RequestRegister(gate, evidence))
+                     teams=Teams(gate, directory), register=RequestRegister(gate, evidence),
+                     linkages=Linkages(gate, directory))
 
 
 def _has_agencies(store: Store) -> bool:

@@ -531,3 +531,26 @@ legal_reply = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 """Replies to a request, and the exhibit in the evidence register that returned evidence became."""
+
+linkage_run = Table(
+    "linkage_run", metadata,
+    Column("agency_id", String(64), ForeignKey("agency.id"), primary_key=True),
+    Column("exchange", String(120), primary_key=True),
+    Column("case_id", String(32), ForeignKey("case_file.id"), nullable=False),
+    Column("partner", String(64), nullable=False),
+    Column("matcher", Boolean, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("parameters", Text, nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("files", Text),
+    Column("result", Text),
+    Column("summary", Text),
+    Column("confirmations", Text),
+    Column("matches", Text),
+    Column("created_by", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+"""An agency's side of a privacy-preserving linkage with a partner: the parameters, its secret half, the partner's
+and the key from its pseudonymous references to its persons (sealed under the agency key), the encoded files (at
+the matcher), the result, confirmations and, once revealed, its matches."""

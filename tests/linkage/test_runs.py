@@ -1,0 +1,82 @@
+"""Linkage between two installations through their case stores (the British one on the test's backend, the
+Romanian one on SQLite): proposed, joined, matched, confirmed by both, revealed; each sees only its own persons
+that matched, beside the partner's references; no name ever travels; declining or an altered message stops it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from palermo.errors import NotPermitted, VerificationFailed
+from palermo.model import CaseDraft
+
+from ..exchange.helpers import RO
+from ..exchange.installations import Installation, pair
+
+GB_PEOPLE = [("g-ana", "Ana Popescu", "1990-04-02", "female"), ("g-ion", "Ion Marin", "1979-11-23", "male"),
+             ("g-mar", "Maria Ionescu", "2001-01-15", "female"), ("g-x1", "Peter Smith", "1985-06-30", "male")]
+RO_PEOPLE = [("r-1", "Ana Popescu", "1990-04-02", "female"), ("r-2", "Ion Marin", "1979-11-23", "male"),
+             ("r-3", "Maria Ionesku", "2001-01-15", "female"), ("r-4", "Elena Dumitru", "1995-02-11", "female"),
+             ("r-5", "Vasile Rusu", "1968-09-09", "male")]
+
+
+def people(inst: Installation, reference: str, rows: list[tuple[str, str, str, str]]) -> None:
+    inst.cs.cases.create(inst.investigator, CaseDraft(reference=reference, title="persons to look for"))
+    for entity_id, name, born, sex in rows:
+        first, last = name.split()
+        inst.cs.entities.add(inst.investigator, reference, {"id": entity_id, "schema": "Person", "properties": {
+            "name": [name], "firstName": [first], "lastName": [last], "birthDate": [born], "gender": [sex]}},
+            role="victim" if entity_id.endswith("ana") else None)
+
+
+@pytest.fixture
+def two(tmp_path: Path, database_url: str | None) -> Iterator[tuple[Installation, Installation]]:
+    gb, ro = pair(tmp_path, database_url)
+    people(gb, "GB-LINK", GB_PEOPLE)
+    people(ro, "RO-LINK", RO_PEOPLE)
+    yield gb, ro
+    gb.cs.dispose()
+    ro.cs.dispose()
+
+
+def test_both_see_only_their_own_matched_persons_after_both_confirmed(two) -> None:  # type: ignore[no-untyped-def]
+    gb, ro = two
+    started = gb.cs.linkages.start(gb.investigator, "GB-LINK", RO)
+    joined = ro.cs.linkages.join(ro.investigator, "RO-LINK", (started.outgoing or "").encode())
+    matched = gb.cs.linkages.receive(gb.investigator, (joined.outgoing or "").encode())
+    assert (matched.status, matched.records, matched.matched) == ("to_confirm", [4, 5], 3)
+    waiting = ro.cs.linkages.receive(ro.investigator, (matched.outgoing or "").encode())
+    assert (waiting.status, waiting.matched, waiting.matches) == ("to_confirm", 3, [])
+    for message in (started.outgoing, joined.outgoing, matched.outgoing):  # no name, no birth date travels
+        assert message and not any(n in message for _, name, born, _ in GB_PEOPLE + RO_PEOPLE
+                                   for n in (*name.split(), born))
+
+    assert gb.cs.linkages.answer(gb.investigator, started.exchange, True).matches == []  # not before both
+    answered = ro.cs.linkages.answer(ro.investigator, started.exchange, True)
+    revealed = gb.cs.linkages.receive(gb.investigator, (answered.outgoing or "").encode())
+    assert revealed.status == "revealed"
+    assert sorted(m["entity"] for m in revealed.matches) == ["g-ana", "g-ion", "g-mar"]
+    labels = {m["entity"]: m["label"] for m in revealed.matches}
+    assert labels["g-ana"].startswith("Protected person") and labels["g-ion"] == "Ion Marin"  # victims by pseudonym
+    theirs = ro.cs.linkages.receive(ro.investigator, (revealed.outgoing or "").encode())
+    assert sorted(m["entity"] for m in theirs.matches) == ["r-1", "r-2", "r-3"]
+    assert {m["partner_reference"] for m in theirs.matches}.isdisjoint({"g-ana", "g-ion", "g-mar"})
+
+
+def test_a_declined_summary_reveals_nothing_and_an_altered_message_is_refused(two) -> None:  # type: ignore[no-untyped-def]
+    gb, ro = two
+    started = gb.cs.linkages.start(gb.investigator, "GB-LINK", RO)
+    tampered = (started.outgoing or "").encode().replace(b'"threshold":0.7', b'"threshold":0.5')
+    with pytest.raises(VerificationFailed, match="signature"):
+        ro.cs.linkages.join(ro.investigator, "RO-LINK", tampered)
+    joined = ro.cs.linkages.join(ro.investigator, "RO-LINK", (started.outgoing or "").encode())
+    matched = gb.cs.linkages.receive(gb.investigator, (joined.outgoing or "").encode())
+    ro.cs.linkages.receive(ro.investigator, (matched.outgoing or "").encode())
+    gb.cs.linkages.answer(gb.investigator, started.exchange, True)
+    declined = ro.cs.linkages.answer(ro.investigator, started.exchange, False)
+    after = gb.cs.linkages.receive(gb.investigator, (declined.outgoing or "").encode())
+    assert (after.status, after.matches, after.outgoing) == ("declined", [], None)
+    with pytest.raises(NotPermitted):  # an administrator does not send case content abroad
+        gb.cs.linkages.start(gb.admin, "GB-LINK", RO)
