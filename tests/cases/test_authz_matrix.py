@@ -75,6 +75,8 @@ MATRIX_JIT = _matrix_agreement("jit-ro-gb-it.yaml", {
     "agency: GB-NCA\n    state: GB": "agency: pl-police\n    state: PL", "id: jit-ro-gb-it-2026": "id: matrix-jit"},
     drop="IT-SCO")
 REQUEST_FILE = (AGREEMENTS.parent / "requests" / "operation_fort_mla.yaml").read_text()
+FALSE_MESSAGE = {"format": "palermo-linkage-message", "version": 1, "step": "proposal", "exchange": "x-1",
+                 "sender": "ro-police", "recipient": "gb-police", "key": "k", "body": {}, "signature": ""}
 PREVIEW = {"agreement": "matrix-mla", "recipient": "ro-police", "purpose": "investigation"}
 TEAM_ENDS = (datetime.now(UTC) + timedelta(days=60)).isoformat()
 
@@ -219,7 +221,14 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
         "content": b"not a bundle", "headers": {"content-type": "application/octet-stream"}}),
     ("GET", "/api/exchange/inbox"): ("exchange_receive", "agency", lambda w: {}),
     ("POST", "/api/exchange/expire"): ("exchange_receive", "agency", lambda w: {}),
-    ("POST", "/api/cases/{ref}/onward-consents"): ("case_share", "owner-checked", lambda w: {
+    ("POST", "/api/cases/{ref}/linkage"): ("exchange_send", "owner", lambda w: {"json": {"partner": "ro-police"}}),
+    ("POST", "/api/cases/{ref}/linkage/join"): ("exchange_send", "owner!409", lambda w: {"json": FALSE_MESSAGE}),
+    ("POST", "/api/linkage/messages"): ("exchange_send", "checked", lambda w: {"json": FALSE_MESSAGE}),
+    ("POST", "/api/linkage/{exchange}/answer"): ("exchange_send", "record!409", lambda w: {
+        "json": {"confirmed": True}}),
+    ("GET", "/api/linkage"): (None, "agency", lambda w: {}),
+    ("GET", "/api/linkage/{exchange}"): ("case_read", "record", lambda w: {}),
+    ("POST", "/api/cases/{ref}/onward-consents"): ("case_share", "owner!422", lambda w: {
         "json": {"to_agency": "pl-police", "reference": "letter 17/2026"}}),
     ("GET", "/api/requests"): (None, "agency", lambda w: {}),
     ("POST", "/api/cases/{ref}/requests"): ("request_write", "case", lambda w: {
@@ -241,13 +250,15 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
 
 def expected(role: str, relation: str, needs: str | tuple[str, ...] | None, scope: str) -> int | str:
     """What the policy promises: 'ok' (2xx), 403 or 404; for "checked" routes (a bundle, here a false one) the
-    content is checked once the role may: 409; "owner-checked": as "owner", then 422 (the case is not one
-    received from abroad: tests/exchange covers the consent itself)."""
+    content is checked once the role may: 409; "SCOPE!CODE": as SCOPE, then CODE where the request is refused for
+    what it holds (a case not received from abroad, a false message, a run with nothing to confirm): the success
+    is tested in tests/exchange and tests/linkage."""
     if scope == "checked":
         return 409 if needs in MAY[role] else 403
-    if scope == "owner-checked":  # GB-1 was not received from abroad: refused once the owner's role may ask
-        return expected(role, relation, needs, "owner") if expected(role, relation, needs, "owner") != "ok" \
-            else 422
+    scope, _, then = scope.partition("!")  # "owner!422": as "owner", then refused by what the request holds
+    if then:
+        allowed = expected(role, relation, needs, scope)
+        return int(then) if allowed == "ok" else allowed
     if scope == "record":  # an agency's own record: its first permission, then other agencies do not see it
         first, *rest = (needs,) if isinstance(needs, str) else needs or ("",)
         if first not in MAY[role]:
@@ -335,6 +346,8 @@ class World:
         assert self.client.post(f"/api/exchange/outbox/{self.entry}/send", headers=self.boss,
                                 json={"push": False}).json()["status"] == "sealed"
         self.request = self.fresh_request()
+        self.run = self.client.post("/api/cases/GB-1/linkage", headers=self.boss,
+                                    json={"partner": "ro-police"}).json()["exchange"]
         self.fresh_case("GB-T")
         assert self.client.post("/api/cases/GB-T/team", headers=self.boss, json={
             "agreement": "matrix-jit", "expires": TEAM_ENDS}).status_code == 201
@@ -432,7 +445,7 @@ def test_authorisation_matrix(world: World) -> None:
         path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment, alert_id=world.alert,
                                hit_id="hit-x", dataset="toy", exhibit="JD-1", victim=world.victim,
                                referral_id="r-x", screening_id=world.screening, agreement="matrix-mla",
-                               entry=world.entry, request_id=world.request)
+                               entry=world.entry, request_id=world.request, exchange=world.run)
         for role, relation in itertools.product(ROLES, RELATIONS):
             want = expected(role, relation, needs, scope)
             headers = {"authorization": f"Bearer {world.tokens[(role, relation)]}"}
@@ -455,7 +468,7 @@ def test_no_token_no_access(world: World) -> None:
         path = template.format(ref="GB-1", entity_id="p1", attachment_id=world.attachment, alert_id=world.alert,
                                hit_id="hit-x", dataset="toy", exhibit="JD-1", victim=world.victim,
                                referral_id="r-x", screening_id=world.screening, agreement="matrix-mla",
-                               entry=world.entry, request_id=world.request)
+                               entry=world.entry, request_id=world.request, exchange=world.run)
         got = world.client.request(method, path)
         assert got.status_code == 401 and got.headers["www-authenticate"] == "Bearer", (method, template)
     bad = world.client.get("/api/cases", headers={"authorization": "Bearer plm_forged"})

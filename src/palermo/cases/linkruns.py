@@ -25,7 +25,7 @@ from palermo.cases.gate import CaseGate, Opened
 from palermo.cases.identity import Caller
 from palermo.cases.policy import Action
 from palermo.cases.store import Unit
-from palermo.errors import Conflict, InvalidInput, NotFound, VerificationFailed
+from palermo.errors import Conflict, InvalidInput, NotFound, NotPermitted, VerificationFailed
 from palermo.exchange.envelope import open_file, seal
 from palermo.linkage import (
     Confirmation,
@@ -121,6 +121,7 @@ class Linkages:
         """A message of a linkage under way (a reply, a summary, a confirmation or a result), checked and applied;
         the run's ``outgoing`` message, if any, is for the partner."""
         with self.gate.store.unit(caller, immediate=True) as unit:
+            _may_send(unit)
             carried = self._open(unit, message, None)
             row = self._find(unit, carried.exchange)
             if row is None:
@@ -138,6 +139,7 @@ class Linkages:
         """Confirm (or decline) the summary of a linkage: nothing is revealed to either agency before both
         confirmed the same result."""
         with self.gate.store.unit(caller, immediate=True) as unit:
+            _may_send(unit)
             row = self._row(unit, exchange)
             case = self.gate.open(unit, row.case_id, Action.exchange_send)
             if row.status != "to_confirm":
@@ -160,6 +162,8 @@ class Linkages:
     def get(self, caller: Caller, exchange: str) -> LinkageRun:
         """A linkage run of the caller's agency: where it stands and, once revealed, the matches."""
         with self.gate.store.unit(caller) as unit:
+            if not unit.actor.may(Action.case_read):
+                raise NotPermitted(f"role {'/'.join(sorted(unit.actor.roles))} may not read cases")
             row = self._row(unit, exchange)
             self.gate.open(unit, row.case_id, Action.case_read)
             return self._run(unit, row, None)
@@ -315,6 +319,11 @@ class Linkages:
                           records=list(summary.records) if summary else None,
                           matched=summary.matches if summary else None, matches=matches,
                           outgoing=outgoing.decode() if outgoing is not None else None)
+
+
+def _may_send(unit: Unit) -> None:
+    if not unit.actor.may(Action.exchange_send):
+        raise NotPermitted(f"role {'/'.join(sorted(unit.actor.roles))} may not exchange case content abroad")
 
 
 def features(properties: Mapping[str, Sequence[str]]) -> dict[str, str]:

@@ -19,6 +19,7 @@ from palermo.cases.casefile import CaseFiles
 from palermo.cases.consent import Consents
 from palermo.cases.entities import Entities
 from palermo.cases.evidence import Evidence
+from palermo.cases.linkruns import Linkages
 from palermo.cases.notes import Notes
 from palermo.cases.referrals import Referrals
 from palermo.cases.search import Search
@@ -102,6 +103,10 @@ class Services:
     @property
     def referrals(self) -> Referrals:
         return self.store.referrals
+
+    @property
+    def linkages(self) -> Linkages:
+        return self.store.linkages
 
     def close(self) -> None:
         """Release the database connections."""
