@@ -18,13 +18,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from palermo.cases import CaseStore, open_case_store
+from palermo.law import Library
+from palermo.mla import read_request
 from palermo.model import CaseDraft
 from palermo.settings import Settings
+from palermo.web.requests import request_file
 from tests.conftest import app_over
 
 from ..cases.conftest import FAST_HASHER
 from ..exchange.test_pages import refusal as refusal_html
 from ..exchange.test_pages import sign_in as sign_in_at
+from .helpers import extradition
 
 ROOT = Path(__file__).resolve().parents[2]
 FORT = (ROOT / "examples" / "requests" / "operation_fort_mla.yaml").read_text()
@@ -155,6 +159,21 @@ def test_sending_is_refused_while_a_field_is_missing_then_the_status_moves(clien
     drafts = client.get("/requests?status=draft").text
     assert "CPS/IJOCD/2026/0041" in drafts and "CPS/IJOCD/2026/0042" not in drafts
     assert client.get("/requests?status=lost").status_code == 422
+
+
+def test_an_extradition_request_with_dual_criminality_computed(client: TestClient, library: Library) -> None:
+    csrf = sign_in(client, "lawyer")
+    request = extradition(library)  # France to Germany, both profiled
+    text = request_file(request)
+    assert read_request(text, "copy.yaml", library) == request  # the corrected copy's text reads back the same
+    page = client.get(drafted(client, csrf, text)).text
+    assert "Request for extradition" in page and "Bundesamt für Justiz" in page and "Ready to send." in page
+    dual = section(page, "findings")
+    assert "Dual criminality established minimum penalty for extradition: 1 year" in dual
+    assert "Code pénal art. 225-4-1" in dual and "StGB §232" in dual and "UNTOC, Art. 16" in dual
+    content = section(page, "content")
+    assert "S-0001 , for prosecution" in content and "provisional arrest asked" in content
+    assert "Purpose" not in content  # an extradition request has no purpose of assistance
 
 
 def test_documents_in_english_and_french(client: TestClient) -> None:
