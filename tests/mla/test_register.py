@@ -88,5 +88,7 @@ def test_an_incomplete_request_cannot_be_sent_and_others_cannot_see_it(svc: Serv
     with pytest.raises(NotFound):
         svc.requests.get(svc.accounts.actor("pl"), filed.id)
     assert svc.requests.register(svc.accounts.actor("pl")) == []
+    svc.accounts.add_user("aud", "GB-CPS", "auditor", password="correct horse battery")
+    assert svc.requests.register(svc.accounts.actor("aud")) == []  # auditors read the trail, not the requests
     with pytest.raises(NotPermitted, match="may not request write"):
         svc.requests.move(svc.accounts.actor("analyst"), filed.id, "withdrawn")

@@ -100,6 +100,8 @@ class RequestRegister:
                limit: int = 200) -> list[dict[str, Any]]:
         """The register: the agency's requests (of one case, or in one status), newest first, as listed in clear."""
         with self.gate.begin(caller) as unit:
+            if not unit.actor.may(Action.case_read):  # auditors read the audit trail, not case contents
+                return []
             r = t.legal_request
             query = (select(r.c.id, r.c.kind, r.c.reference, r.c.requesting_state, r.c.requested_state,
                             r.c.requested_name, r.c.status, r.c.deadline, r.c.sent_on, r.c.updated_at,
