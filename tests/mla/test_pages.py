@@ -160,6 +160,11 @@ def test_sending_is_refused_while_a_field_is_missing_then_the_status_moves(clien
     assert "CPS/IJOCD/2026/0041" in drafts and "CPS/IJOCD/2026/0042" not in drafts
     assert client.get("/requests?status=lost").status_code == 422
 
+    # the start page: the request past its deadline, and the draft not yet sent
+    card = re.search(r'<section class="card" id="requests-card">.*?</section>', client.get("/home").text, re.S)
+    assert card and "1</span> draft(s) not yet sent" in card.group(0)
+    assert ("CPS/IJOCD/2026/0042" in card.group(0)) is overdue
+
 
 def test_an_extradition_request_with_dual_criminality_computed(client: TestClient, library: Library) -> None:
     csrf = sign_in(client, "lawyer")

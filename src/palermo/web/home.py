@@ -1,5 +1,5 @@
 """The signed-in user's start page: their cases, the alerts waiting for review, the referrals and rights deadlines of
-the people they support, and recent work on their cases."""
+the people they support, requests abroad past their deadline, and recent work on their cases."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ def home(request: Request, session: SignedIn, svc: Svc) -> HTMLResponse:
     alerts: list[Alert] = []
     if actor.may(Action.finance):
         alerts, _, _ = svc.finance.queue(actor, status="open", limit=5)
-    return render(request, "home.html", cases=cases, alerts=alerts,
+    abroad = svc.requests.register(actor) if actor.may(Action.request_write) else None
+    return render(request, "home.html", cases=cases, alerts=alerts, abroad=abroad,
                   activity=svc.cases.activity(actor) if reads_cases else [],
                   can_create=actor.may(Action.case_create), audits=actor.may(Action.audit_read),
                   protection=reminders(svc, actor))
