@@ -14,12 +14,24 @@ from palermo.api.problems import as_palermo_error, problem
 from palermo.errors import NotAuthenticated, PalermoError
 from palermo.services import Services
 from palermo.settings import Settings
-from palermo.web import evidence, exchange, finance, home, pages, protection, requests, screening, stats, workspace
+from palermo.web import (
+    evidence,
+    exchange,
+    finance,
+    home,
+    linkage,
+    pages,
+    protection,
+    requests,
+    screening,
+    stats,
+    workspace,
+)
 from palermo.web.session import LoginRequired, viewer
 from palermo.web.templating import STATIC, render
 
 ROUTERS = (home.router, pages.router, workspace.router, evidence.router, protection.router, screening.router,
-           finance.router, stats.router, exchange.router, requests.router)
+           finance.router, stats.router, exchange.router, requests.router, linkage.router)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
