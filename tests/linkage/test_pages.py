@@ -84,6 +84,7 @@ def test_two_agencies_find_their_common_persons_through_the_pages(clients) -> No
     words = stands(matched.text)
     assert "3 matches among 4 of your persons and 5 of theirs" in words and "Nothing is revealed before both" in words
     assert 'id="confirm"' in matched.text and 'id="decline"' in matched.text
+    assert 'id="receive-form"' in matched.text  # the partner's answer may come before this agency's
     summary = outgoing(matched.text)
 
     waiting = at_ro.post("/linkage/messages", data={"csrf": ro_csrf}, files={"file": ("m3.json", summary)})
