@@ -24,6 +24,7 @@ from palermo.cases.directory import Directory
 from palermo.cases.gate import CaseGate, Opened
 from palermo.cases.identity import Caller
 from palermo.cases.policy import Action
+from palermo.cases.records import captions
 from palermo.cases.store import Unit
 from palermo.errors import Conflict, InvalidInput, NotFound, NotPermitted, VerificationFailed
 from palermo.exchange.envelope import open_file, seal
@@ -311,9 +312,8 @@ class Linkages:
         matches: list[dict[str, str]] = []
         if row.matches:
             pairs = orjson.loads(row.matches)
-            captions = dict(unit.conn.execute(select(t.entity.c.id, t.entity.c.caption).where(
-                t.entity.c.case_id == row.case_id, t.entity.c.id.in_([p[0] for p in pairs][:900]))).all())
-            matches = [{"entity": e, "label": captions.get(e, e), "partner_reference": ref} for e, ref in pairs]
+            labels = captions(unit.conn, row.case_id, [p[0] for p in pairs])
+            matches = [{"entity": e, "label": labels.get(e, e), "partner_reference": ref} for e, ref in pairs]
         return LinkageRun(exchange=row.exchange, case_reference=reference, partner=row.partner,
                           matcher=row.matcher, status=row.status,
                           records=list(summary.records) if summary else None,

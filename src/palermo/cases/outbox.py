@@ -25,7 +25,7 @@ from palermo.cases.evidence import Evidence
 from palermo.cases.gate import CaseGate, Opened, iso
 from palermo.cases.identity import Caller
 from palermo.cases.policy import Action
-from palermo.cases.records import CHUNK, Records
+from palermo.cases.records import CHUNK, Records, captions
 from palermo.cases.store import Unit
 from palermo.errors import Conflict, InvalidInput, NotFound, NotPermitted, VerificationFailed
 from palermo.exchange import (
@@ -301,9 +301,7 @@ class Outbox:
         shown: dict[str, Any] = {}
         if preview is not None:
             ids = [e.id for e in preview.entities] + [o.id for o in preview.omissions if o.kind == "entity"]
-            query = select(t.entity.c.id, t.entity.c.caption).where(t.entity.c.case_id == row.case_id)
-            labels = dict(unit.conn.execute(query.where(t.entity.c.id.in_(ids)) if len(ids) <= CHUNK
-                                            else query).all()) if ids else {}
+            labels = captions(unit.conn, row.case_id, ids)
             shown = {
                 "entities": [Leaving(id=e.id, schema=e.schema_, label=labels.get(e.id, e.id), roles=list(e.roles),
                                      properties=sum(len(v) for v in e.properties.values()))

@@ -137,12 +137,7 @@ class Records:
 
     def captions(self, conn: Connection, case: Opened, ids: Sequence[str]) -> dict[str, str]:
         """The captions of these entities of the case."""
-        wanted = list(dict.fromkeys(ids))
-        out: dict[str, str] = {}
-        for start in range(0, len(wanted), CHUNK):
-            out.update((r.id, r.caption) for r in conn.execute(select(t.entity.c.id, t.entity.c.caption).where(
-                t.entity.c.case_id == case.id, t.entity.c.id.in_(wanted[start:start + CHUNK]))))
-        return out
+        return captions(conn, case.id, ids)
 
     def labels(self, conn: Connection, case: Opened, rows: Sequence[Row[Any]]) -> dict[str, str]:
         """'Source → target' names for the relationships among the rows, e.g. 'Defendant A → Fort network'."""
@@ -187,3 +182,13 @@ def shown(row: Row[Any], roles: list[str], label: str | None = None) -> dict[str
             "properties": row.properties, "countries": row.countries.split(), "roles": roles,
             "protected": bool(row.protected), "revealed": False, "source": row.source, "version": row.version,
             "created_by": row.created_by, "created_at": row.created_at, "updated_at": row.updated_at}
+
+
+def captions(conn: Connection, case_id: str, ids: Sequence[str]) -> dict[str, str]:
+    """The captions (a protected person's pseudonym) of these entities of a case, looked up in chunks."""
+    wanted = list(dict.fromkeys(ids))
+    out: dict[str, str] = {}
+    for start in range(0, len(wanted), CHUNK):
+        out.update((r.id, r.caption) for r in conn.execute(select(t.entity.c.id, t.entity.c.caption).where(
+            t.entity.c.case_id == case_id, t.entity.c.id.in_(wanted[start:start + CHUNK]))))
+    return out
