@@ -12,15 +12,18 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Generic, Literal, Self, TypeVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from palermo.custody.canonical import canonical, parse
 from palermo.errors import InvalidInput, VerificationFailed
 from palermo.model import STATE_PATTERN, invalid
+
+K = TypeVar("K", Ed25519PrivateKey, X25519PrivateKey)
 
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?[+-]\d{2}:\d{2}$")
 KEY_ID_RE = r"^[0-9a-f]{16}$"
@@ -186,26 +189,29 @@ class KeyRecord(Strict):
         return True
 
 
-class SigningKey:
-    """An agency's Ed25519 private key. The caller keeps ``private_bytes()`` wrapped (e.g. by the keyring)."""
+class RawPrivateKey(Generic[K]):
+    """A 32-byte private key of an agency (the kind ``kind`` names) with its public key, key id and fingerprint.
+    The caller keeps ``private_bytes()`` wrapped (e.g. by the keyring)."""
 
     __slots__ = ("_private", "_public")
+    kind: ClassVar[type[Ed25519PrivateKey] | type[X25519PrivateKey]]
+    name: ClassVar[str]
 
-    def __init__(self, private: Ed25519PrivateKey) -> None:
-        self._private = private
-        self._public = private.public_key().public_bytes_raw()
+    def __init__(self, private: K) -> None:
+        self._private: K = private
+        self._public: bytes = private.public_key().public_bytes_raw()
 
     @classmethod
-    def generate(cls) -> SigningKey:
+    def generate(cls) -> Self:
         """A new random key."""
-        return cls(Ed25519PrivateKey.generate())
+        return cls(cls.kind.generate())  # type: ignore[arg-type]  # kind is the class of K
 
     @classmethod
-    def from_private_bytes(cls, raw: bytes) -> SigningKey:
+    def from_private_bytes(cls, raw: bytes) -> Self:
         """The key from its raw 32-byte private key (as returned by ``private_bytes``)."""
         if len(raw) != 32:
-            raise InvalidInput(f"an Ed25519 private key has 32 bytes, not {len(raw)}")
-        return cls(Ed25519PrivateKey.from_private_bytes(raw))
+            raise InvalidInput(f"an {cls.name} private key has 32 bytes, not {len(raw)}")
+        return cls(cls.kind.from_private_bytes(raw))  # type: ignore[arg-type]  # kind is the class of K
 
     def private_bytes(self) -> bytes:
         """The raw 32-byte private key, for the caller to wrap before storing; never store it in clear."""
@@ -226,6 +232,17 @@ class SigningKey:
         """The fingerprint of the public key, for out-of-band comparison."""
         return fingerprint(self._public)
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.key_id})"
+
+
+class SigningKey(RawPrivateKey[Ed25519PrivateKey]):
+    """An agency's Ed25519 signing key."""
+
+    __slots__ = ()
+    kind = Ed25519PrivateKey
+    name = "Ed25519"
+
     def sign(self, message: bytes) -> bytes:
         """The 64-byte Ed25519 signature of ``message``."""
         return self._private.sign(message)
@@ -233,9 +250,6 @@ class SigningKey:
     def record(self, agency: str, state: str, valid_from: datetime, valid_until: datetime | None = None) -> KeyRecord:
         """The public record of this key for ``agency`` of ``state``, in force from ``valid_from``."""
         return KeyRecord.of(self._public, agency, state, valid_from, valid_until)
-
-    def __repr__(self) -> str:
-        return f"SigningKey({self.key_id})"
 
 
 class TrustStore:

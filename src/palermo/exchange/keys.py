@@ -22,6 +22,7 @@ from palermo.custody.keys import (
     KeyId,
     KeyRecord,
     Name,
+    RawPrivateKey,
     State,
     Strict,
     Timestamp,
@@ -29,8 +30,6 @@ from palermo.custody.keys import (
     Version,
     b64decode,
     b64encode,
-    fingerprint,
-    key_id,
     parse_time,
     timestamp,
 )
@@ -84,50 +83,17 @@ class EncryptionRecord(Strict):
         return EncryptionRecord.model_validate({**self.wire(), "valid_until": at})
 
 
-class EncryptionKey:
-    """An agency's X25519 private key. The caller keeps ``private_bytes()`` wrapped (e.g. by the keyring)."""
+class EncryptionKey(RawPrivateKey[X25519PrivateKey]):
+    """An agency's X25519 key, which partners seal bundles to."""
 
-    __slots__ = ("_private", "_public")
-
-    def __init__(self, private: X25519PrivateKey) -> None:
-        self._private = private
-        self._public = private.public_key().public_bytes_raw()
-
-    @classmethod
-    def generate(cls) -> EncryptionKey:
-        """A new random key."""
-        return cls(X25519PrivateKey.generate())
-
-    @classmethod
-    def from_private_bytes(cls, raw: bytes) -> EncryptionKey:
-        """The key from its raw 32-byte private key (as returned by ``private_bytes``)."""
-        if len(raw) != 32:
-            raise InvalidInput(f"an X25519 private key has 32 bytes, not {len(raw)}")
-        return cls(X25519PrivateKey.from_private_bytes(raw))
-
-    def private_bytes(self) -> bytes:
-        """The raw 32-byte private key, for the caller to wrap before storing; never store it in clear."""
-        return self._private.private_bytes_raw()
+    __slots__ = ()
+    kind = X25519PrivateKey
+    name = "X25519"
 
     @property
     def private(self) -> X25519PrivateKey:
         """The key as `cryptography` uses it (for decryption)."""
         return self._private
-
-    @property
-    def public_key(self) -> bytes:
-        """The raw 32-byte public key."""
-        return self._public
-
-    @property
-    def key_id(self) -> str:
-        """The short key id of the public key."""
-        return key_id(self._public)
-
-    @property
-    def fingerprint(self) -> str:
-        """The fingerprint of the public key, for out-of-band comparison."""
-        return fingerprint(self._public)
 
     def record(self, agency: str, state: str, valid_from: datetime,
                valid_until: datetime | None = None) -> EncryptionRecord:
@@ -138,9 +104,6 @@ class EncryptionKey:
                 "valid_from": valid_from, "valid_until": valid_until, "fingerprint": self.fingerprint})
         except ValidationError as exc:
             raise invalid(exc, "key") from None
-
-    def __repr__(self) -> str:
-        return f"EncryptionKey({self.key_id})"
 
 
 LOOPBACK_NAMES = frozenset({"localhost"})
