@@ -40,6 +40,20 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(["palermo", *args], returncode, stdout.getvalue(), stderr.getvalue())
 
 
+def deployment(folder: Path, monkeypatch: pytest.MonkeyPatch, agency: str, state: str, kind: str,
+               users: dict[str, str]) -> Path:
+    """A new store in ``folder`` (the working folder, no settings from the environment) with one agency and its
+    users (name: comma-separated roles), made with the CLI as an operator would."""
+    for name in ("PALERMO_DATA_DIR", "PALERMO_DATABASE_URL", "PALERMO_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(folder)
+    assert run("db", "upgrade").returncode == 0
+    assert run("agencies", "add", agency, "--name", agency, "--state", state, "--kind", kind).returncode == 0
+    for user, roles in users.items():
+        assert run("users", "add", user, "--agency", agency, "--roles", roles).returncode == 0
+    return folder
+
+
 def test_the_installed_entry_point_runs_as_a_process():
     done = subprocess.run([sys.executable, "-c", "from palermo.cli import main; main()", "law", "show"],
                           capture_output=True, text=True, timeout=60)

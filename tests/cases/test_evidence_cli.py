@@ -8,18 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import run
+from tests.test_cli import deployment, run
 
 
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("PALERMO_DATA_DIR", "PALERMO_DATABASE_URL", "PALERMO_SECRET_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    assert run("db", "upgrade").returncode == 0
-    assert run("agencies", "add", "nca", "--name", "National Crime Agency", "--state", "GB", "--kind",
-               "police").returncode == 0
-    assert run("users", "add", "jo", "--agency", "nca", "--roles", "investigator").returncode == 0
+    deployment(tmp_path, monkeypatch, "nca", "GB", "police", {"jo": "investigator"})
     assert run("cases", "create", "NCA-1", "--title", "Car wash", "--as", "jo").returncode == 0
     return tmp_path
 

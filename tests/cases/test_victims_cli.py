@@ -9,18 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import run
+from tests.test_cli import deployment, run
 
 
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("PALERMO_DATA_DIR", "PALERMO_DATABASE_URL", "PALERMO_SECRET_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    assert run("db", "upgrade").returncode == 0
-    assert run("agencies", "add", "ngo", "--name", "Safe House", "--state", "FR", "--kind", "ngo").returncode == 0
-    assert run("users", "add", "ana", "--agency", "ngo", "--roles", "victim_support").returncode == 0
-    return tmp_path
+    return deployment(tmp_path, monkeypatch, "ngo", "FR", "ngo", {"ana": "victim_support"})
 
 
 def test_record_consent_referral_screening_rights_and_export(folder: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from tests.test_cli import run
+from tests.test_cli import deployment, run
 
 ROOT = Path(__file__).resolve().parents[2]
 FORT = ROOT / "examples" / "requests" / "operation_fort_mla.yaml"
@@ -17,12 +17,7 @@ FORT = ROOT / "examples" / "requests" / "operation_fort_mla.yaml"
 
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("PALERMO_DATA_DIR", "PALERMO_DATABASE_URL", "PALERMO_SECRET_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    assert run("db", "upgrade").returncode == 0
-    assert run("agencies", "add", "GB-CPS", "--name", "CPS", "--state", "GB", "--kind", "prosecution").returncode == 0
-    assert run("users", "add", "lawyer", "--agency", "GB-CPS", "--roles", "legal_officer,investigator").returncode == 0
+    deployment(tmp_path, monkeypatch, "GB-CPS", "GB", "prosecution", {"lawyer": "legal_officer,investigator"})
     assert run("cases", "create", "GB-OP-1", "--title", "Operation Fort", "--as", "lawyer").returncode == 0
     return tmp_path
 

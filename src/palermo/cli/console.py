@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -60,3 +61,19 @@ def when(text: str | None, option: str) -> datetime:
     if moment.tzinfo is None:
         raise InvalidInput(f"{option}: give the time zone, e.g. {text}+01:00")
     return moment
+
+
+def read_bytes(path: Path) -> bytes:
+    """A file the user named, or InvalidInput (exit 2) saying why it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot be read: {exc.strerror or exc.__class__.__name__}") from None
+
+
+def read_text(path: Path) -> str:
+    """A UTF-8 text file the user named, or InvalidInput (exit 2) saying why it cannot be read."""
+    try:
+        return read_bytes(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path}: not UTF-8 text") from None

@@ -10,9 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from palermo.cli.console import JsonOpt, emit, out, plain, when
+from palermo.cli.console import JsonOpt, emit, out, plain, read_bytes, read_text, when
 from palermo.cli.context import services
-from palermo.errors import InvalidInput
 from palermo.exchange import Partners
 from palermo.model import OutboxEntry
 
@@ -21,22 +20,12 @@ exchange_app = typer.Typer(help="Cross-border exchange: agreements, partners, ou
 AsUser = Annotated[str, typer.Option("--as", help="act as this user (their role and agency apply)")]
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"{path}: cannot be read: {exc.strerror or exc.__class__.__name__}") from None
-
-
 @exchange_app.command("agreement-add")
 def agreement_add(file: Path, as_user: AsUser) -> None:
     """Hold a data-sharing agreement (its YAML; errors name the line and field). Both parties hold the same
     text: compare the hash printed here with your partner's."""
     svc = services()
-    try:
-        text = _read(file).decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{file}: not UTF-8 text") from None
+    text = read_text(file)
     held = svc.exchange.directory.add_agreement(svc.accounts.actor(as_user), text, str(file))
     out.print(f"agreement {plain(held.id)} (version {plain(held.agreement_version)}) held; SHA-256 {held.digest}")
 
@@ -88,7 +77,7 @@ def rotate_key(as_user: AsUser) -> None:
 def partner_add(file: Path, as_user: AsUser) -> None:
     """Hold partners from their card (administrators), after comparing its fingerprints with them."""
     svc = services()
-    cards = svc.exchange.directory.add_partners(svc.accounts.actor(as_user), _read(file), str(file))
+    cards = svc.exchange.directory.add_partners(svc.accounts.actor(as_user), read_bytes(file), str(file))
     for c in cards:
         out.print(f"partner {plain(c.agency)} ({c.state}) held; inbox {plain(c.inbox or 'none: carry bundles')}; "
                   f"fingerprints {', '.join(r.fingerprint for r in c.records)}")
@@ -178,7 +167,7 @@ def import_(file: Path, as_user: AsUser, as_json: JsonOpt = False) -> None:
     """Import a bundle carried as a file: checked whole (signature, recipient, agreement, purpose, hashes,
     replay) before anything is written, then a new case marked with its foreign origin."""
     svc = services()
-    got = svc.exchange.inbox.receive(svc.accounts.actor(as_user), _read(file))
+    got = svc.exchange.inbox.receive(svc.accounts.actor(as_user), read_bytes(file))
     if as_json:
         emit(got)
         return

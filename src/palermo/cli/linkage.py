@@ -10,22 +10,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from palermo.cli.console import JsonOpt, emit, out, plain
+from palermo.cli.console import JsonOpt, emit, out, plain, read_bytes
 from palermo.cli.context import services
-from palermo.errors import InvalidInput
 from palermo.model import LinkageRun
 
 linkage_app = typer.Typer(help="Privacy-preserving linkage: do we and a partner hold the same people, without "
                                "handing over names?", no_args_is_help=True)
 AsUser = Annotated[str, typer.Option("--as", help="act as this user (their role and agency apply)")]
 Out = Annotated[Path | None, typer.Option("--out", help="write the message for the partner here")]
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"{path}: cannot be read: {exc.strerror or exc.__class__.__name__}") from None
 
 
 def _show(run: LinkageRun, output: Path | None, as_json: bool) -> None:
@@ -60,14 +52,14 @@ def start(case: str, as_user: AsUser, to: Annotated[str, typer.Option("--to", he
 def join(case: str, message: Path, as_user: AsUser, output: Out = None, as_json: JsonOpt = False) -> None:
     """Take part, with CASE's persons, in a linkage a partner proposed (its message); give it the reply."""
     svc = services()
-    _show(svc.linkages.join(svc.accounts.actor(as_user), case, _read(message)), output, as_json)
+    _show(svc.linkages.join(svc.accounts.actor(as_user), case, read_bytes(message)), output, as_json)
 
 
 @linkage_app.command("receive")
 def receive(message: Path, as_user: AsUser, output: Out = None, as_json: JsonOpt = False) -> None:
     """Apply a partner's message of a linkage under way; write the next message for the partner, if any."""
     svc = services()
-    _show(svc.linkages.receive(svc.accounts.actor(as_user), _read(message)), output, as_json)
+    _show(svc.linkages.receive(svc.accounts.actor(as_user), read_bytes(message)), output, as_json)
 
 
 @linkage_app.command("answer")

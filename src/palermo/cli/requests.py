@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from palermo.cli.console import JsonOpt, emit, out, plain
+from palermo.cli.console import JsonOpt, emit, out, plain, read_text
 from palermo.cli.context import services
 from palermo.errors import InvalidInput
 from palermo.mla import STATUSES, allowed
@@ -34,10 +34,7 @@ def _day(text: str | None, option: str) -> date | None:
 def draft(case: str, file: Path, as_user: AsUser, as_json: JsonOpt = False) -> None:
     """Draft a request about CASE from a request file (see examples/requests/): the legal basis, dual criminality
     and jurisdiction are computed by the law engine; every problem in the file is named with its line."""
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{file}: cannot be read: {exc.__class__.__name__}") from None
+    text = read_text(file)
     svc = services()
     filed = svc.requests.draft(svc.accounts.actor(as_user), case, text, str(file))
     if as_json:
