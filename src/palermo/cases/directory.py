@@ -95,7 +95,6 @@ class Directory:
     def card(self, caller: Caller, inbox: str | None = None) -> Partner:
         """The caller's agency as a partner holds it: its public signing and encryption keys and (if given) the
         URL of its inbox. Hand it over, and compare fingerprints by another channel."""
-        signing = self.signing.published(caller)
         with self.gate.begin(caller) as unit:
             agency = unit.actor.agency_id
             self.signing.current(unit.conn, agency)
@@ -104,7 +103,7 @@ class Directory:
             encryption = [EncryptionRecord.model_validate_json(r.record) for r in unit.conn.execute(
                 select(t.encryption_key.c.record).where(t.encryption_key.c.agency_id == agency)
                 .order_by(t.encryption_key.c.valid_from))]
-        signing = signing or self.signing.published(caller)
+        signing = self.signing.published(caller)  # after the unit above made the key on first use
         try:
             return Partner(agency=row.id, state=row.state, name=row.name, signing=signing, encryption=encryption,
                            inbox=inbox)

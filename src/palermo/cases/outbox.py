@@ -126,20 +126,21 @@ class Outbox:
             approved = self._preview(unit, row)
             stamp = created or now()
             partner = self.directory.partners_of(unit.conn, unit.actor.agency_id).get(row.recipient)
+            sealed_to = partner.encryption_key(stamp)
             _, signer = self.directory.signing.current(unit.conn, unit.actor.agency_id)
             contents = {a.sha256: blob_path(self.gate.blobs, a.sha256) for a in approved.attachments}
             contents |= {x.custody: blob_path(self.gate.blobs, x.custody) for x in approved.exhibits}
             manifest, archive = build(approved, agreement=agreement, signer=signer,
-                                      recipient_key=partner.encryption_key(stamp), contents=contents, created=stamp,
+                                      recipient_key=sealed_to, contents=contents, created=stamp,
                                       reference=row.reference)
-            data = _sealed(archive, partner.encryption_key(stamp))
+            data = _sealed(archive, sealed_to)
             sha = hashlib.sha256(data).hexdigest()
             keep(self.gate.blobs, sha, data)
             unit.conn.execute(update(t.outbox).where(t.outbox.c.id == entry_id).values(
                 status="sealed", nonce=manifest.nonce, bundle_sha256=sha, bundle_size=len(data), error=None))
             record(unit.conn, unit.actor, "exchange_seal", case.id, entry_id,
                    detail={"nonce": manifest.nonce, "sha256": sha, "size": len(data),
-                           "recipient_key": partner.encryption_key(stamp).key})
+                           "recipient_key": sealed_to.key})
             return self._entry(unit, self._row(unit, entry_id), approved), data
 
     def sent(self, caller: Caller, entry_id: str, *, error: str | None = None) -> OutboxEntry:
