@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from palermo.cases import tables as t
 from palermo.errors import NotPermitted, VerificationFailed
 from palermo.model import CaseDraft
 
@@ -80,6 +82,17 @@ def test_both_see_only_their_own_matched_persons_after_both_confirmed(two) -> No
     theirs = ro.cs.linkages.receive(ro.investigator, (revealed.outgoing or "").encode())
     assert sorted(m["entity"] for m in theirs.matches) == ["r-1", "r-2", "r-3"]
     assert {m["partner_reference"] for m in theirs.matches}.isdisjoint({"g-ana", "g-ion", "g-mar"})
+    for side in (gb, ro):
+        assert kept(side, started.exchange) == (None, {})
+
+
+def kept(inst: Installation, exchange: str) -> tuple[str | None, dict[str, object]]:
+    """What an agency still holds of a linkage's encodings: its stored files and its sealed secrets, opened."""
+    with inst.cs.store.transaction(inst.investigator) as conn:
+        row = conn.execute(select(t.linkage_run).where(t.linkage_run.c.agency_id == inst.agency,
+                                                       t.linkage_run.c.exchange == exchange)).one()
+    with inst.cs.store.unit(inst.investigator) as unit:
+        return row.files, inst.cs.gate.unseal(unit, row.agency_id, f"linkage/{exchange}", row.sealed)
 
 
 def test_a_declined_summary_reveals_nothing_and_an_altered_message_is_refused(two) -> None:  # type: ignore[no-untyped-def]
@@ -95,5 +108,6 @@ def test_a_declined_summary_reveals_nothing_and_an_altered_message_is_refused(tw
     declined = ro.cs.linkages.answer(ro.investigator, started.exchange, False)
     after = gb.cs.linkages.receive(gb.investigator, (declined.outgoing or "").encode())
     assert (after.status, after.matches, after.outgoing) == ("declined", [], None)
+    assert kept(gb, started.exchange) == kept(ro, started.exchange) == (None, {})
     with pytest.raises(NotPermitted):  # an administrator does not send case content abroad
         gb.cs.linkages.start(gb.admin, "GB-LINK", RO)

@@ -152,6 +152,8 @@ class Linkages:
             answers = _loaded(row.confirmations) | {"mine": _data(mine)}
             self._update(unit, exchange, status="confirmed" if confirmed else "declined",
                          confirmations=orjson.dumps(answers).decode())
+            if not confirmed:
+                self._forget(unit, exchange)
             record(unit.conn, unit.actor, "linkage_confirm" if confirmed else "linkage_decline", case.id, exchange)
             outgoing = None
             if not row.matcher:
@@ -218,6 +220,8 @@ class Linkages:
         answers = _loaded(row.confirmations) | {"theirs": _data(theirs)}
         self._update(unit, row.exchange, confirmations=orjson.dumps(answers).decode(),
                      status=row.status if theirs.confirmed else "declined")
+        if not theirs.confirmed:
+            self._forget(unit, row.exchange)
         if "mine" in answers and theirs.confirmed and answers["mine"]["confirmed"]:
             return self._reveal(unit, self._row(unit, row.exchange), Parameters.model_validate_json(row.parameters))
         return None
@@ -232,6 +236,7 @@ class Linkages:
         matches = own_matches(params, result, unit.actor.agency_id, self._unseal(unit, row)["key"])
         self._update(unit, row.exchange, status="revealed", result=_json(result),
                      matches=orjson.dumps(matches).decode())
+        self._forget(unit, row.exchange)
         return None
 
     def _reveal(self, unit: Unit, row: Row[Any], params: Parameters) -> bytes:
@@ -240,7 +245,15 @@ class Linkages:
                         [Confirmation.model_validate(answers[k]) for k in ("mine", "theirs")])
         matches = own_matches(params, result, unit.actor.agency_id, self._unseal(unit, row)["key"])
         self._update(unit, row.exchange, status="revealed", matches=orjson.dumps(matches).decode())
+        self._forget(unit, row.exchange)
         return self._sign(unit, "result", params, row.partner, {"result": _data(result)})
+
+    def _forget(self, unit: Unit, exchange: str) -> None:
+        """Once a linkage is revealed or declined, the encoded files (both agencies' CLKs), the secret halves and
+        the key from references to persons are deleted: kept, they would let anyone holding the store try names
+        against the partner's codes. What stays is the summary, the confirmations, the reference pairs and, once
+        revealed, this agency's matches."""
+        self._update(unit, exchange, files=None, sealed=self._seal(unit, exchange, {}))
 
     # -- inside a unit -------------------------------------------------------------------------------------------
 
