@@ -9,13 +9,14 @@ from decimal import Decimal
 
 @dataclass(frozen=True)
 class Dialect:
-    """How one engine spells a sorted id list, epoch seconds, digit extraction and row expansion."""
+    """How one engine spells a sorted id list, epoch seconds, digit extraction, row expansion and a quantile."""
 
     name: str
     id_list: Callable[[str], str]
     epoch: Callable[[str], str]
     digits: Callable[[str], str]
     explode: Callable[[str], str]
+    quantile: Callable[[str, float], str]
 
     def bucket(self, ts: str, days: int, phase: int) -> str:
         """Window number of ``ts``: tumbling windows of ``days``; phase 1 is shifted by half a window.
@@ -34,6 +35,7 @@ DUCKDB = Dialect(
     epoch=lambda t: f"epoch({t})",
     digits=lambda e: f"regexp_replace({e}, '[^0-9]', '', 'g')",
     explode=lambda e: f"unnest({e})",
+    quantile=lambda e, q: f"quantile_cont({e}, {float(q)!r})",
 )
 
 SPARK = Dialect(
@@ -42,6 +44,7 @@ SPARK = Dialect(
     epoch=lambda t: f"unix_timestamp({t})",
     digits=lambda e: f"regexp_replace({e}, '[^0-9]', '')",
     explode=lambda e: f"explode({e})",
+    quantile=lambda e, q: f"percentile({e}, {float(q)!r})",
 )
 
 DIALECTS = {d.name: d for d in (DUCKDB, SPARK)}

@@ -1,4 +1,5 @@
-"""Measure a rule pack against labelled data: recall per planted typology, precision per rule."""
+"""Measure a rule pack against labelled data: recall per planted typology and precision per rule, by planted
+instance (Palermo's generator) or by account (an FIU's own labelled cases, AMLSim's labels)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from palermo.finance.generator import Injected
+from palermo.finance.rules import Pack
+from palermo.finance.templates import TEMPLATES
 from palermo.model import Alert
 
 
@@ -60,3 +63,60 @@ def evaluate(alerts: Sequence[Alert], labels: Sequence[Injected]) -> list[Qualit
                    or (not a.transactions and not planted_accounts.isdisjoint(a.accounts)))
         out.append(Quality(typology, len(instances), found, len(mine), true))
     return out
+
+
+# --------------------------------------------------------------------------- account level, against an FIU's labels
+
+
+@dataclass(frozen=True)
+class AccountQuality:
+    """How one layer (a rule, the whole pack, the learned model) did on one labelled typology, counted in accounts."""
+
+    layer: str
+    typology: str
+    labelled: int
+    flagged: int
+    found: int
+    true_flagged: int
+
+    @property
+    def recall(self) -> float:
+        """Share of the typology's laundering accounts that the layer flagged."""
+        return self.found / self.labelled if self.labelled else 0.0
+
+    @property
+    def precision(self) -> float:
+        """Share of the accounts the layer flagged that are labelled as laundering (of any typology)."""
+        return self.true_flagged / self.flagged if self.flagged else 1.0
+
+
+def flagged_accounts(alerts: Sequence[Alert], pack: Pack) -> dict[str, set[str]]:
+    """Per rule, the accounts its alerts flag: the subject, and every named account when the rule's pattern is
+    made of its members (a cycle), not of counterparties (a fan-in's payers)."""
+    kinds = {r.id: TEMPLATES[r.kind].members for r in pack.rules}
+    out: dict[str, set[str]] = defaultdict(set)
+    for alert in alerts:
+        out[alert.rule].add(alert.subject)
+        if kinds.get(alert.rule):
+            out[alert.rule].update(alert.accounts)
+    return dict(out)
+
+
+def evaluate_accounts(layers: dict[str, set[str]], labels: dict[str, str]) -> list[AccountQuality]:
+    """Recall and precision of each layer's flagged accounts per labelled typology (``labels``: account ->
+    typology of the laundering accounts; every other account is taken as clean)."""
+    typologies = sorted(set(labels.values()))
+    laundering = set(labels)
+    out = []
+    for layer, flagged in layers.items():
+        true_flagged = len(flagged & laundering)
+        for typology in typologies:
+            mine = {a for a, t in labels.items() if t == typology}
+            out.append(AccountQuality(layer, typology, len(mine), len(flagged), len(flagged & mine), true_flagged))
+    return out
+
+
+def pack_layers(alerts: Sequence[Alert], pack: Pack) -> dict[str, set[str]]:
+    """Each rule that raised alerts as a layer, and the whole pack (``rules``) as one."""
+    per_rule = flagged_accounts(alerts, pack)
+    return {"rules": set().union(*per_rule.values()) if per_rule else set(), **dict(sorted(per_rule.items()))}

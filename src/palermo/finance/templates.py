@@ -27,21 +27,24 @@ class Params(BaseModel):
 
 @dataclass(frozen=True)
 class Template:
-    """A kind of rule: its parameter model and the SQL builder."""
+    """A kind of rule: its parameter model and the SQL builder; ``members`` when every account an alert names takes
+    part in the pattern itself (a cycle's accounts), not merely as a counterparty (a fan-in's payers)."""
 
     name: str
     params: type[Params]
     build: Callable[[Any, Dialect], str]
     summary: str
+    members: bool = False
 
 
 TEMPLATES: dict[str, Template] = {}
 
 
-def template(name: str, params: type[Params]) -> Callable[[Callable[[Any, Dialect], str]], Callable[[Any, Dialect], str]]:
+def template(name: str, params: type[Params], *, members: bool = False
+             ) -> Callable[[Callable[[Any, Dialect], str]], Callable[[Any, Dialect], str]]:
     """Register a SQL builder as the template for rules of kind ``name``; its docstring explains the kind."""
     def register(build: Callable[[Any, Dialect], str]) -> Callable[[Any, Dialect], str]:
-        TEMPLATES[name] = Template(name, params, build, (build.__doc__ or "").strip())
+        TEMPLATES[name] = Template(name, params, build, (build.__doc__ or "").strip(), members)
         return build
     return register
 
@@ -212,61 +215,116 @@ def _edges(p: FlowParams, d: Dialect) -> str:
 
 class FanParams(FlowParams):
     min_parties: int = Field(ge=2, description="distinct counterparties")
+    own_factor: float | None = Field(
+        default=None, gt=0, description="and at least this many times the account's own average per window (its "
+                                        "other windows over the ledger's whole span, quiet ones counting as none)")
+    peer_quantile: float | None = Field(
+        default=None, gt=0, lt=1, description="and at least this quantile of every account's active windows")
 
 
 @template("fan_in", FanParams)
 def fan_in(p: FanParams, d: Dialect) -> str:
-    """Many different accounts pay into one account within the window (funds gathered)."""
+    """Many different accounts pay into one account within the window (funds gathered); with baselines, far more
+    than the account itself usually hears from, and more than nearly all other accounts."""
     return _fan(p, d, "target", "source")
 
 
 @template("fan_out", FanParams)
 def fan_out(p: FanParams, d: Dialect) -> str:
-    """One account pays many different accounts within the window (funds dispersed)."""
+    """One account pays many different accounts within the window (funds dispersed); with baselines, far more
+    than it usually pays, and more than nearly all other accounts."""
     return _fan(p, d, "source", "target")
 
 
 def _fan(p: FanParams, d: Dialect, me: str, other: str) -> str:
+    # A window is judged against the account's other windows (their average over the whole span, counted on the
+    # unshifted windows, so a busy account's busy week is ordinary) and against every account's windows (the
+    # peers' quantile).
+    tests = [f"w.n >= {p.min_parties}"]
+    if p.own_factor is not None:
+        tests.append(f"w.n >= {lit(p.own_factor)} * GREATEST(own.total - w.n, 0) / GREATEST(span.windows - 1, 1)")
+    if p.peer_quantile is not None:
+        tests.append("w.n >= peers.cut")
     return f"""{_edges(p, d)},
-g AS (SELECT {me} AS acct, b, COUNT(DISTINCT {other}) AS n FROM e GROUP BY {me}, b
-      HAVING COUNT(DISTINCT {other}) >= {p.min_parties}),
+w AS (SELECT {me} AS acct, b, COUNT(DISTINCT {other}) AS n FROM e GROUP BY {me}, b),
+own AS (SELECT acct, SUM(n) AS total FROM w WHERE b % 2 = 0 GROUP BY acct),
+span AS (SELECT FLOOR((MAX(b) - MIN(b)) / 2) + 1 AS windows FROM e WHERE b % 2 = 0),
+peers AS (SELECT {d.quantile('n', p.peer_quantile or 0.5)} AS cut FROM w),
+g AS (SELECT w.acct, w.b, w.n FROM w JOIN own ON own.acct = w.acct CROSS JOIN span CROSS JOIN peers
+      WHERE {' AND '.join(tests)}),
 ev AS (SELECT e.{me} AS subject, CAST(e.b AS STRING) AS grp, e.tx_id, e.{other} AS account,
               CAST(g.n AS DOUBLE) AS metric FROM e JOIN g ON g.acct = e.{me} AND g.b = e.b)"""
 
 
 class CycleParams(FlowParams):
-    max_length: int = Field(default=4, ge=3, le=4)
+    window_days: int = Field(default=7, ge=1, le=366)
+    max_length: int = Field(default=4, ge=3, le=8)
     min_ratio: Decimal = Field(default=Decimal("0.8"), gt=0, le=1,
                                description="each hop carries at least this share of the previous one, and no more")
+    same_time: bool = Field(default=False, description="a hop may bear the same time as the one before it "
+                                                       "(several hops booked on one day)")
+    in_order: bool = Field(default=True, description="each hop no earlier than the one before; when false, the "
+                                                     "hops may come in any order within the window of the first")
 
 
-@template("cycle", CycleParams)
+@template("cycle", CycleParams, members=True)
 def cycle(p: CycleParams, d: Dialect) -> str:
-    """Money goes round: A pays B, B pays C ... and the last pays A back, each hop later than the one before,
-    of a similar or slightly smaller amount, all within the window."""
+    """Money goes round: A pays B, B pays C ... and the last pays A back, each hop of a similar or slightly smaller
+    amount, all within the window (in order, or in any order); no account is passed twice."""
     span = f"INTERVAL '{p.window_days}' DAY"
-
-    def hop(prev: str, nxt: str) -> str:
-        return (f"{nxt}.source = {prev}.target AND {nxt}.ts > {prev}.ts AND {nxt}.ts <= e1.ts + {span} "
-                f"AND {nxt}.amount <= {prev}.amount AND {nxt}.amount >= {prev}.amount * {lit(p.min_ratio)}")
-
+    after = ">=" if p.same_time else ">"
+    # In order, a cycle starts at its earliest hop; in any order, at its smallest account id (found once).
+    when = (f"e.ts {{after}} q.ts{{prev}} AND e.ts <= q.ts0 + {span}" if p.in_order else
+            f"e.ts >= q.ts0 - {span} AND e.ts <= q.ts0 + {span} AND e.target >= q.n0")
     edges = "e AS (SELECT tx_id, source, target, ts, amount FROM transactions " \
             f"WHERE source IS NOT NULL AND target IS NOT NULL AND source <> target AND {_in('channel', p.channels)} " \
             f"AND {_in('category', p.exclude_categories, negate=True)})"
-    c3 = f"""SELECT e1.source AS subject, e1.tx_id AS t1, e2.tx_id AS t2, e3.tx_id AS t3, CAST(NULL AS STRING) AS t4,
-       3 AS n FROM e e1 JOIN e e2 ON {hop('e1', 'e2')} JOIN e e3 ON {hop('e2', 'e3')}
-       WHERE e3.target = e1.source AND e2.target <> e1.source"""
-    c4 = f"""SELECT e1.source, e1.tx_id, e2.tx_id, e3.tx_id, e4.tx_id, 4 FROM e e1
-       JOIN e e2 ON {hop('e1', 'e2')} JOIN e e3 ON {hop('e2', 'e3')} JOIN e e4 ON {hop('e3', 'e4')}
-       WHERE e4.target = e1.source AND e2.target <> e1.source AND e3.target <> e1.source
-         AND e3.target <> e1.target"""
-    cycles = c3 + ("\nUNION ALL\n" + c4 if p.max_length >= 4 else "")
-    legs = "\nUNION ALL\n".join(
-        f"SELECT subject, t1 AS grp, {t} AS tx_id, CAST(NULL AS STRING) AS account, CAST(n AS DOUBLE) AS metric "
-        f"FROM c WHERE {t} IS NOT NULL" for t in ("t1", "t2", "t3", "t4"))
+    first = "" if p.in_order else " WHERE target > source"
+    upper = "" if p.in_order else f" / {lit(p.min_ratio)}"  # in any order, a hop may also be a little larger
+    paths = [f"p1 AS (SELECT source AS n0, target AS n1, tx_id AS t1, ts AS ts0, ts AS ts1, amount AS m1 FROM e{first})"]
+    for k in range(2, p.max_length + 1):
+        simple = " AND ".join(f"q.n{k - 1} <> q.n{j}" for j in range(0, k - 1))  # an open path, no account twice
+        paths.append(
+            f"p{k} AS (SELECT q.*, e.target AS n{k}, e.tx_id AS t{k}, e.ts AS ts{k}, e.amount AS m{k} FROM p{k - 1} q "
+            f"JOIN e ON e.source = q.n{k - 1} AND {when.format(after=after, prev=k - 1)} "
+            f"AND e.amount <= q.m{k - 1}{upper} AND e.amount >= q.m{k - 1} * {lit(p.min_ratio)} AND e.tx_id <> q.t{k - 1} "
+            f"WHERE {simple})")
+    legs = range(1, p.max_length + 1)
+    closed = "\nUNION ALL\n".join(
+        "SELECT n0 AS subject, " + ", ".join(f"t{j}" if j <= k else f"CAST(NULL AS STRING) AS t{j}" for j in legs)
+        + f", {k} AS n FROM p{k} WHERE n{k} = n0" for k in range(3, p.max_length + 1))
+    evidence = "\nUNION ALL\n".join(
+        f"SELECT subject, t1 AS grp, t{j} AS tx_id, CAST(NULL AS STRING) AS account, CAST(n AS DOUBLE) AS metric "
+        f"FROM c WHERE t{j} IS NOT NULL" for j in legs)
+    path_ctes = ",\n".join(paths)
     return f"""{edges},
-c AS ({cycles}),
-ev AS ({legs})"""
+{path_ctes},
+c AS ({closed}),
+ev AS ({evidence})"""
+
+
+class SplitParams(Params):
+    min_count: int = Field(ge=2, description="payments between the same two accounts within the window")
+    window_days: int = Field(default=1, ge=1, le=31)
+    below_quantile: float | None = Field(
+        default=None, gt=0, lt=1, description="each payment smaller than this quantile of all payments in the ledger")
+
+
+@template("split_payments", SplitParams, members=True)
+def split_payments(p: SplitParams, d: Dialect) -> str:
+    """One account pays the same account several times within a short window, each payment small next to the
+    payments in the ledger: a sum split into pieces (structuring)."""
+    cut = "AND t.amount < pop.cut" if p.below_quantile is not None else ""
+    pop = f"SELECT {d.quantile('amount', p.below_quantile or 0.5)} AS cut FROM transactions " \
+          "WHERE source IS NOT NULL AND target IS NOT NULL"
+    hits = "SELECT t.tx_id, t.source, t.target, {b} AS b FROM transactions t CROSS JOIN pop " \
+           f"WHERE t.source IS NOT NULL AND t.target IS NOT NULL AND t.source <> t.target {cut}"
+    return f"""pop AS ({pop}),
+h AS ({phased(hits, 't.ts', p.window_days, d)}),
+g AS (SELECT source, target, b, COUNT(*) AS n FROM h GROUP BY source, target, b HAVING COUNT(*) >= {p.min_count}),
+ev AS (SELECT h.source AS subject, CONCAT(h.target, ':', CAST(h.b AS STRING)) AS grp, h.tx_id, h.target AS account,
+              CAST(g.n AS DOUBLE) AS metric
+       FROM h JOIN g ON g.source = h.source AND g.target = h.target AND g.b = h.b)"""
 
 
 class ScatterParams(FlowParams):
