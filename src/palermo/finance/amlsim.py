@@ -48,6 +48,14 @@ class GraphRun:
     labels: Labels
 
 
+def step_zero(value: str) -> date:
+    """The date of simulation step 0, from YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"--start: {value!r} is not a date (give YYYY-MM-DD)") from None
+
+
 def run_typology(folder: Path) -> str:
     """The typology a run planted, from its metadata.txt line ``patterns: 200 cycles`` (``laundering`` if unsaid)."""
     meta = folder / "metadata.txt"
