@@ -48,7 +48,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app.state.services.store.accounts.add_user(
         CHIEF[0], "demo-police", ["admin", "investigator", "analyst", "auditor", "legal_officer", "victim_support"],
         password=CHIEF[1], display_name="Detective Chief Inspector Alexandra Kowalczyk-Brown")
-    desk = Desk(settings.data_dir / "finance.duckdb")
+    desk = Desk(app.state.services.finance.ledger_path("demo-police"))  # the demo agency's own ledger
     desk.generate(20_000, seed=3)
     desk.monitor()
     desk.close()

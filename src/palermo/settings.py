@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     typologies: str = ""
     """Folders or files of extra or overriding typology rules, separated by the OS path separator."""
     ledger: Path | None = None
-    """DuckDB file of transactions, parties and alerts; default data_dir/finance.duckdb."""
+    """Folder of the finance ledgers, one DuckDB file per agency (AGENCY.duckdb: its transactions, parties, alerts
+    and screening hits); default data_dir/finance."""
     goaml_xsd: Path | None = None
     """The FIU's goAML schema (XSD) that reports are validated against before they are written."""
     goaml_profile: Path | None = None

@@ -131,19 +131,20 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
     ("GET", "/api/audit"): ("audit_read", "agency", lambda w: {}),
     ("GET", "/api/finance/rules"): (None, "agency", lambda w: {}),
     ("GET", "/api/finance/alerts"): ("finance", "agency", lambda w: {}),
-    ("GET", "/api/finance/alerts/{alert_id}"): ("finance", "agency", lambda w: {}),
-    ("POST", "/api/finance/alerts/{alert_id}/review"): ("finance", "agency", lambda w: {
+    # the finance ledger is the owner agency's own (one per agency): another agency's alert, hit or report is 404
+    ("GET", "/api/finance/alerts/{alert_id}"): ("finance", "record", lambda w: {}),
+    ("POST", "/api/finance/alerts/{alert_id}/review"): ("finance", "record", lambda w: {
         "json": {"status": "dismissed", "reason": "known payroll bureau"}}),
     ("GET", "/api/finance/screening"): ("finance", "agency", lambda w: {}),
     ("GET", "/api/finance/screening/decisions"): ("finance", "agency", lambda w: {}),
-    ("POST", "/api/finance/screening/{hit_id}/decision"): ("finance", "agency", lambda w: {
+    ("POST", "/api/finance/screening/{hit_id}/decision"): ("finance", "record", lambda w: {
         "path": f"/api/finance/screening/{w.fresh_hit()}/decision",
         "json": {"decision": "cleared", "reason": "different person"}}),
     ("GET", "/api/stats/datasets"): ("statistics", "agency", lambda w: {}),
     ("GET", "/api/stats/datasets/{dataset}/ledger"): ("statistics", "agency", lambda w: {}),
     ("POST", "/api/stats/datasets/{dataset}/releases"): ("statistics", "agency", lambda w: {
         "json": {"by": ["gender"], "k": 11}}),
-    ("POST", "/api/finance/reports"): ("finance", "agency", lambda w: {
+    ("POST", "/api/finance/reports"): ("finance", "record", lambda w: {
         "json": {"alerts": [w.alert], "reference": "STR-1"}}),
     ("GET", "/api/cases/{ref}/exhibits"): ("case_read", "case", lambda w: {}),
     ("POST", "/api/cases/{ref}/exhibits"): ("evidence_write", "case", lambda w: {"json": {
@@ -199,7 +200,7 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
         "path": f"/api/screenings/{w.fresh_screening()}/complete", "json": {"version": 1, "answers": {}}}),
     ("POST", "/api/screenings/{screening_id}/attach"): ("victim_write", "record", lambda w: {
         "path": f"/api/screenings/{w.fresh_screening()}/attach", "json": {"victim": w.victim}}),
-    ("POST", "/api/finance/cases"): (("finance", "entity_write"), "case",
+    ("POST", "/api/finance/cases"): (("finance", "entity_write"), "case+ledger",
                                      lambda w: {"json": {"alerts": [w.alert], "case": "GB-1"}}),
     ("GET", "/api/exchange/agreements"): (None, "agency", lambda w: {}),
     ("GET", "/api/exchange/agreements/{agreement}"): (None, "agency", lambda w: {}),
@@ -240,6 +241,10 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
         "path": f"/api/requests/{w.fresh_request()}/status", "json": {"status": "withdrawn"}}),
     ("POST", "/api/requests/{request_id}/replies"): ("request_write", "case", lambda w: {
         "json": {"received_on": "2026-05-02", "summary": "acknowledgement of receipt"}}),
+    ("POST", "/api/requests/{request_id}/exchange"): ("exchange_send", "owner!422", lambda w: {
+        "path": f"/api/requests/{w.fresh_request()}/exchange",
+        "json": {"agreement": "matrix-mla", "recipient": "ro-police", "purpose": "prosecution"}}),
+    ("GET", "/api/requests/{request_id}/exchanges"): ("case_read", "case", lambda w: {}),
     ("POST", "/api/cases/{ref}/team"): ("case_share", "owner", lambda w: {
         "path": f"/api/cases/{w.fresh_case()}/team", "json": {"agreement": "matrix-jit", "expires": TEAM_ENDS}}),
     ("GET", "/api/cases/{ref}/team"): ("case_read", "case", lambda w: {"path": "/api/cases/GB-T/team"}),
@@ -252,9 +257,13 @@ def expected(role: str, relation: str, needs: str | tuple[str, ...] | None, scop
     """What the policy promises: 'ok' (2xx), 403 or 404; for "checked" routes (a bundle, here a false one) the
     content is checked once the role may: 409; "SCOPE!CODE": as SCOPE, then CODE where the request is refused for
     what it holds (a case not received from abroad, a false message, a run with nothing to confirm): the success
-    is tested in tests/exchange and tests/linkage."""
+    is tested in tests/exchange and tests/linkage. "case+ledger": as "case", then another agency than the owner
+    does not see the owner agency's finance alert (each agency has its own ledger): 404."""
     if scope == "checked":
         return 409 if needs in MAY[role] else 403
+    if scope == "case+ledger":  # on case GB-1, with an alert of the owner agency's own finance ledger
+        allowed = expected(role, relation, needs, "case")
+        return 404 if allowed == "ok" and relation != "owner" else allowed
     scope, _, then = scope.partition("!")  # "owner!422": as "owner", then refused by what the request holds
     if then:
         allowed = expected(role, relation, needs, scope)
@@ -310,7 +319,7 @@ class World:
         self.partner_key = SigningKey.generate().record(agency="pl-police", state="PL",
                                                         valid_from=datetime.now().astimezone()).wire()
         settings = client.app.state.settings  # type: ignore[attr-defined]
-        desk = Desk(settings.data_dir / "finance.duckdb")
+        desk = Desk(client.app.state.services.finance.ledger_path("gb-police"))  # type: ignore[attr-defined]
         generate(desk.ledger, 5000, seed=1, per_typology=1)
         desk.monitor(only=["cycle"])
         self.alert = desk.alerts()[0].id
@@ -385,8 +394,7 @@ class World:
 
     def fresh_hit(self) -> str:
         """A new, undecided screening hit (a decided hit cannot be decided again)."""
-        settings = self.client.app.state.settings  # type: ignore[attr-defined]
-        desk = Desk(settings.data_dir / "finance.duckdb")
+        desk = Desk(self.client.app.state.services.finance.ledger_path("gb-police"))  # type: ignore[attr-defined]
         try:
             listed = load_watchlist(self.watchlist)
             query = Query("Vitaly Kuzmenko", ref=f"acct-{_n()}")
@@ -459,6 +467,9 @@ def test_authorisation_matrix(world: World) -> None:
                                 f"{got.text[:120]}")
             if want == 404 or (template == "/api/search" and relation == "outsider"):
                 assert "Ionescu" not in got.text, f"{method} {template} leaked case data to {role}/{relation}"
+            if method == "GET" and template.startswith("/api/finance/") and "{" not in template and \
+                    relation != "owner":  # the queue, hits and decisions of the owner agency's ledger only
+                assert world.alert not in got.text and "Kuzmenko" not in got.text, f"{template} leaked the ledger"
     assert not failures, f"{len(failures)} of {checked} cells differ:\n" + "\n".join(failures)
     assert checked == len(ROUTES) * len(ROLES) * len(RELATIONS)
 

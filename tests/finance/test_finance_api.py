@@ -22,7 +22,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
     for name, roles in (("inv", ["investigator"]), ("ana", ["analyst"]), ("vs", ["victim_support"])):
         cs.accounts.add_user(name, "fr-fiu", roles, password="correct horse battery")
     settings = Settings(data_dir=tmp_path)
-    desk = Desk(settings.data_dir / "finance.duckdb")
+    desk = Desk(tmp_path / "finance" / "fr-fiu.duckdb")  # the FIU's own ledger
     generate(desk.ledger, 20_000, seed=5, per_typology=2)
     desk.monitor()
     desk.close()
@@ -104,7 +104,7 @@ def test_reviews_stay_when_monitoring_finds_the_alert_again(client: TestClient, 
     done = client.post(f"/api/finance/alerts/{alert['id']}/review",
                        json={"status": "dismissed", "reason": "gift cards for a school fair, receipts seen"})
     assert done.status_code == 200 and done.json()["reviewed_by"] == "inv"
-    with client.app.state.services.finance.desk() as desk:  # type: ignore[attr-defined]
+    with client.app.state.services.finance.desk("fr-fiu", write=True) as desk:  # type: ignore[attr-defined]
         desk.monitor()  # found again: the evidence is refreshed, the review kept
     again = client.get(f"/api/finance/alerts/{alert['id']}").json()["alert"]
     assert again["status"] == "dismissed" and again["review_reason"].startswith("gift cards")

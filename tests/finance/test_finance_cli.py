@@ -6,6 +6,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", "from palermo.cli import main; main()", *args],
@@ -45,3 +47,28 @@ def test_bad_input_exits_2(tmp_path: Path) -> None:
     (tmp_path / "rules.yaml").write_text("version: 1\npack: x\npack_version: '1'\nrules:\n  - id: r\n")
     done = run("finance", "rules", "--typologies", "rules.yaml", cwd=tmp_path)
     assert done.returncode == 2 and "rules.yaml:5" in done.stderr
+
+
+def test_each_agency_has_its_own_ledger_and_reading_creates_none(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_cli import deployment
+    from tests.test_cli import run as palermo
+
+    deployment(tmp_path, monkeypatch, "fr-fiu", "FR", "fiu", {"ana": "analyst"})
+    monkeypatch.setenv("PALERMO_LEDGER", str(tmp_path / "ledgers"))
+    assert palermo("finance", "rules").returncode == 0 and palermo("finance", "alerts").returncode == 0
+    assert palermo("finance", "hits").returncode == 0 and palermo("finance", "decisions").returncode == 0
+    assert not (tmp_path / "ledgers").exists() and not (tmp_path / "data" / "finance.duckdb").exists()
+    assert palermo("agencies", "add", "ro-police", "--name", "IGPR", "--state", "RO", "--kind", "police").returncode == 0
+    which = palermo("finance", "generate", "--transactions", "2000")
+    assert which.returncode == 2 and "which agency's ledger" in which.stderr and "fr-fiu, ro-police" in which.stderr
+    unknown = palermo("finance", "--agency", "de-bka", "alerts")
+    assert unknown.returncode == 2 and "no agency 'de-bka'" in unknown.stderr
+    made = palermo("finance", "--agency", "fr-fiu", "generate", "--transactions", "2000")
+    assert made.returncode == 0, made.stderr
+    assert sorted(p.name for p in (tmp_path / "ledgers").iterdir()) == ["fr-fiu.duckdb"]
+    assert palermo("finance", "--agency", "fr-fiu", "monitor").returncode == 0
+    fiu = json.loads(palermo("finance", "--agency", "fr-fiu", "alerts", "--json").stdout)
+    police = json.loads(palermo("finance", "--agency", "ro-police", "alerts", "--json").stdout)
+    assert fiu and police == []
+    assert sorted(p.name for p in (tmp_path / "ledgers").iterdir()) == ["fr-fiu.duckdb"]

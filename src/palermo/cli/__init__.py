@@ -81,8 +81,11 @@ def serve(host: Annotated[str | None, typer.Option(help="default PALERMO_HOST or
 
 
 def _demo_ledger(svc: Services) -> None:
-    """On first start, a synthetic year of banking with planted red flags, so the Alerts page has something."""
-    with svc.finance.desk() as desk:
+    """On first start, a synthetic year of banking with planted red flags in the demo agency's own ledger, so its
+    Alerts page has something."""
+    from palermo.cases.demo import DEMO_AGENCY
+
+    with svc.finance.desk(DEMO_AGENCY, write=True) as desk:
         if desk.ledger.count("transactions") == 0:
             desk.generate(100_000, seed=2019)
             run, _ = desk.monitor()

@@ -15,24 +15,39 @@ from rich.table import Table
 from palermo.cli.console import JsonOpt, err, out, plain, plain_row
 from palermo.cli.context import settings_for
 from palermo.finance.desk import Desk, Format
+from palermo.finance.rules import load_pack
 from palermo.settings import Settings
 
 finance_app = typer.Typer(help="Financial intelligence: trafficking red flags on transactions, goAML reports.",
                           no_args_is_help=True)
 
-LedgerOpt = Annotated[Path | None, typer.Option("--ledger", help="DuckDB ledger file (default data/finance.duckdb)")]
+LedgerOpt = Annotated[Path | None, typer.Option(
+    "--ledger", help="a DuckDB ledger file of your own (default: the agency's, data/finance/AGENCY.duckdb)")]
 TypologiesOpt = Annotated[list[Path] | None, typer.Option(
     "--typologies", help="folder or file of extra or overriding rules (repeatable)")]
+CHOSEN: dict[str, str | None] = {"agency": None}
+"""The agency named with `palermo finance --agency` for this command."""
 
 
-def _desk(ledger: Path | None, typologies: list[Path] | None = None, *, in_memory: bool = False) -> Desk:
-    """The finance desk the settings name (the operator's tool: no user account needed). Its ledger is --ledger,
-    PALERMO_LEDGER, or finance.duckdb in the deployment's data directory, which must then hold a store (the same
-    one `palermo serve` uses), so a command run in the wrong folder never starts a stray data/ folder."""
+@finance_app.callback()
+def _agency(agency: Annotated[str | None, typer.Option(
+        "--agency", help="the agency whose ledger to use (each agency has its own); needed when several have one")]
+            = None) -> None:
+    """Financial intelligence: trafficking red flags on transactions, goAML reports."""
+    CHOSEN["agency"] = agency
+
+
+def _desk(ledger: Path | None, typologies: list[Path] | None = None, *, write: bool = True) -> Desk:
+    """The finance desk (the operator's tool: no user account needed) on --ledger, or on the ledger of the agency
+    given with `palermo finance --agency`, in the deployment's data directory, which must then hold a store (the
+    same one `palermo serve` uses), so a command run in the wrong folder never starts a stray data/ folder. A
+    command that only reads never creates a ledger: with none yet, it reads an empty one."""
     settings = Settings()
-    path = ledger or settings.ledger
-    if path is None and not in_memory:
-        path = settings_for(instead="--ledger FILE").data_dir / "finance.duckdb"
+    path = ledger
+    if path is None:
+        from palermo.cli.ledgers import agency_ledger
+
+        path = agency_ledger(settings_for(instead="--ledger FILE"), CHOSEN["agency"], write=write)
     return Desk(path, list(typologies or []) + settings.typology_dirs, goaml_profile=settings.goaml_profile,
                 goaml_xsd=settings.goaml_xsd, watchlist=settings.watchlist)
 
@@ -81,11 +96,7 @@ def generate_cmd(transactions: Annotated[int, typer.Option(min=1000, help="about
 @finance_app.command()
 def rules(typologies: TypologiesOpt = None, as_json: JsonOpt = False) -> None:
     """List the red-flag rules in force, with their sources."""
-    desk = _desk(None, typologies, in_memory=True)
-    try:
-        pack = desk.pack()
-    finally:
-        desk.close()
+    pack = load_pack(list(typologies or []) + Settings().typology_dirs)  # reads no ledger, creates none
     if as_json:
         sys.stdout.write(json.dumps([r.model_dump(mode="json") for r in pack.rules], indent=2) + "\n")
         return
@@ -144,7 +155,7 @@ def alerts_cmd(rule: Annotated[str | None, typer.Option(help="only this rule")] 
                limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
                ledger: LedgerOpt = None, as_json: JsonOpt = False) -> None:
     """List kept alerts, strongest rules first."""
-    desk = _desk(ledger)
+    desk = _desk(ledger, write=False)
     try:
         found = desk.alerts(rule=rule, subject=subject, limit=limit)
     finally:
@@ -224,7 +235,7 @@ def screen_cmd(names: Annotated[list[str] | None, typer.Argument(help="names to 
 def hits_cmd(pending: Annotated[bool, typer.Option(help="only hits nobody has decided")] = False,
              ledger: LedgerOpt = None) -> None:
     """List screening hits kept for review."""
-    desk = _desk(ledger)
+    desk = _desk(ledger, write=False)
     try:
         rows = desk.hits(pending=pending)
     finally:
@@ -259,7 +270,7 @@ def decisions_cmd(fmt: Annotated[str, typer.Option("--format", help="csv or json
     """Export the screening audit trail: list version, query, match, scores, decision, who, when, why."""
     if fmt not in ("csv", "json"):
         raise typer.BadParameter("choose csv or json", param_hint="--format")
-    desk = _desk(ledger)
+    desk = _desk(ledger, write=False)
     try:
         sys.stdout.write(desk.decisions("json" if fmt == "json" else "csv"))
     finally:

@@ -6,6 +6,7 @@ written, and written in one transaction: a file with one bad row loads nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +37,16 @@ SCREENING_DDL = """CREATE TABLE IF NOT EXISTS screening_hits (id VARCHAR PRIMARY
     matched_name VARCHAR, score DOUBLE NOT NULL, threshold DOUBLE NOT NULL, features VARCHAR NOT NULL,
     decision VARCHAR, decided_by VARCHAR, decided_at TIMESTAMP, reason VARCHAR)"""
 MAX_REPORTED = 20
+
+
+AGENCY_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}")
+
+
+def ledger_file(folder: Path, agency: str) -> Path:
+    """The ledger file of one agency in the deployment's ledger folder: each agency's data is its own file."""
+    if not AGENCY_FILE.fullmatch(agency):
+        raise InvalidInput(f"agency: {agency!r} is not an agency id (letters, digits, '.', '_' or '-')")
+    return folder / f"{agency}.duckdb"
 
 
 def _ddl(table: str) -> str:

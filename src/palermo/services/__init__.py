@@ -126,7 +126,7 @@ def open_services(data_dir: Path, *, database_url: str | None = None, secret: st
     store = case_store or open_case_store(data_dir, url=database_url, secret=secret, max_upload=max_upload,
                                           app_role=app_role, hasher=hasher)
     library = load_library(profiles or [], strict=strict_law)
-    finance = Finance(store, ledger_path=ledger or data_dir / "finance.duckdb", typologies=typologies or [],
+    finance = Finance(store, ledgers=ledger or data_dir / "finance", typologies=typologies or [],
                       goaml_profile=goaml_profile, goaml_xsd=goaml_xsd, watchlist=watchlist)
     stats = Statistics(store, library, store_path=stats_store or data_dir / "stats.duckdb", index_3p=index_3p)
     protection = Protection(store, library, stats, load_indicators(indicators or []))

@@ -1,6 +1,10 @@
 """Financial intelligence for a caller: the alert queue, reviews, reports and filing alerts into cases. The
-finance permission is decided here once, for the CLI, the API and the pages alike; the ledger is opened per call
-so the CLI can load and monitor between requests (DuckDB allows one writing process at a time)."""
+finance permission is decided here once, for the CLI, the API and the pages alike.
+
+Each agency has its own ledger (``<ledgers>/<agency>.duckdb``): an FIU's transactions, parties, alerts and screening
+hits are its own, and a caller only ever opens the ledger of their own agency. A ledger is opened per call so the
+CLI can load and monitor between requests (DuckDB allows one writing process at a time); reading a ledger that does
+not exist yet opens an empty one in memory, so nothing is created by looking."""
 
 from __future__ import annotations
 
@@ -15,33 +19,42 @@ from palermo.cases.identity import Caller
 from palermo.cases.paging import check_window
 from palermo.cases.policy import Action, Actor, decide
 from palermo.finance.desk import AlertDetail, Desk
-from palermo.finance.rules import Pack
+from palermo.finance.ledger import ledger_file
+from palermo.finance.rules import Pack, load_pack
 from palermo.model import Alert, Case
 
 
 class Finance:
     """The deployment's finance desk behind a permission check."""
 
-    def __init__(self, cases: CaseStore, *, ledger_path: Path, typologies: Sequence[Path] = (),
+    def __init__(self, cases: CaseStore, *, ledgers: Path, typologies: Sequence[Path] = (),
                  goaml_profile: Path | None = None, goaml_xsd: Path | None = None,
                  watchlist: Path | None = None) -> None:
         self.cases = cases
-        self.options: dict[str, Any] = {"ledger_path": ledger_path, "typologies": list(typologies),
-                                        "goaml_profile": goaml_profile, "goaml_xsd": goaml_xsd,
-                                        "watchlist": watchlist}
+        self.ledgers = ledgers
+        self.options: dict[str, Any] = {"typologies": list(typologies), "goaml_profile": goaml_profile,
+                                        "goaml_xsd": goaml_xsd, "watchlist": watchlist}
+
+    def ledger_path(self, agency: str) -> Path:
+        """The file of an agency's own ledger."""
+        return ledger_file(self.ledgers, agency)
 
     @contextmanager
-    def desk(self, **overrides: Any) -> Iterator[Desk]:
-        """The desk, open for one unit of work (operator commands on the CLI use it directly)."""
+    def desk(self, agency: str, *, write: bool = False, **overrides: Any) -> Iterator[Desk]:
+        """The agency's desk, open for one unit of work (operator commands on the CLI use it directly). Only a
+        unit of work that writes creates the agency's ledger file."""
         options = {**self.options, **{k: v for k, v in overrides.items() if v is not None}}
-        desk = Desk(**options)
+        path: Path | None = self.ledger_path(agency)
+        if not write and path is not None and not path.exists():
+            path = None  # nothing loaded yet: an empty ledger in memory
+        desk = Desk(path, **options)
         try:
             yield desk
         finally:
             desk.close()
 
     def analyst(self, caller: Caller) -> Actor:
-        """The caller, if they may work on financial intelligence."""
+        """The caller, if they may work on financial intelligence (on their own agency's ledger only)."""
         actor = self.cases.accounts.whoami(caller)
         decide(actor, Action.finance)
         return actor
@@ -55,28 +68,27 @@ class Finance:
     def pack(self, caller: Caller) -> Pack:
         """The red-flag rules in force (any signed-in user may read them)."""
         self.cases.accounts.whoami(caller)
-        with self.desk() as desk:
-            return desk.pack()
+        return load_pack(self.options["typologies"])
 
     def queue(self, caller: Caller, *, rule: str | None = None, subject: str | None = None,
               status: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Alert], Pack, int]:
         """A page of the alert queue (strongest rules first), the pack and the number of transactions held."""
         check_window(limit, offset)
-        self.analyst(caller)
-        with self.desk() as desk:
+        actor = self.analyst(caller)
+        with self.desk(actor.agency_id) as desk:
             alerts = desk.alerts(rule=rule, subject=subject, status=status, limit=limit, offset=offset)
             return alerts, desk.pack(), desk.ledger.count("transactions")
 
     def alert(self, caller: Caller, alert_id: str) -> AlertDetail:
         """One alert with the transactions that triggered it, its parties and flows."""
-        self.analyst(caller)
-        with self.desk() as desk:
+        actor = self.analyst(caller)
+        with self.desk(actor.agency_id) as desk:
             return desk.alert(alert_id)
 
     def review(self, caller: Caller, alert_id: str, status: str, reason: str = "") -> Alert:
         """Escalate, dismiss (with a reason) or reopen an alert."""
         actor = self.analyst(caller)
-        with self.desk() as desk:
+        with self.desk(actor.agency_id, write=True) as desk:
             return desk.review(alert_id, status, by=actor.username, reason=reason)
 
     def file(self, caller: Caller, alert_ids: Sequence[str], *, case_ref: str | None = None,
@@ -89,7 +101,7 @@ class Finance:
         decide(actor, Action.finance)
         if case_ref is None:
             decide(actor, Action.case_create)
-        with self.desk() as desk:
+        with self.desk(actor.agency_id, write=True) as desk:
             details = [desk.alert(a) for a in alert_ids]
             case = file_alerts(self.cases, actor, details, case_ref=case_ref, title=title)
             for alert_id in alert_ids:
@@ -100,26 +112,26 @@ class Finance:
                action: str | None = None) -> bytes:
         """A goAML report of the alerts, validated against the FIU's schema before it is returned; the alerts are
         marked escalated, naming the report."""
-        name = self.analyst(caller).username
-        with self.desk() as desk:
-            return desk.report(alert_ids, reference=reference, by=name, reason=reason, action=action)
+        actor = self.analyst(caller)
+        with self.desk(actor.agency_id, write=True) as desk:
+            return desk.report(alert_ids, reference=reference, by=actor.username, reason=reason, action=action)
 
     def hits(self, caller: Caller, *, pending: bool = False, limit: int = 200) -> list[dict[str, Any]]:
         """Watchlist hits kept for review, undecided first."""
         check_window(limit, 0, max_limit=1000)
-        self.analyst(caller)
-        with self.desk() as desk:
+        actor = self.analyst(caller)
+        with self.desk(actor.agency_id) as desk:
             return desk.hits(pending=pending, limit=limit)
 
     def decide_hit(self, caller: Caller, hit_id: str, decision: str, reason: str) -> str:
         """Confirm or clear a screening hit; returns who decided."""
         actor = self.analyst(caller)
-        with self.desk() as desk:
+        with self.desk(actor.agency_id, write=True) as desk:
             desk.decide(hit_id, decision, by=actor.username, reason=reason)
         return actor.username
 
     def decisions(self, caller: Caller, fmt: Literal["csv", "json"] = "csv") -> str:
         """The screening audit trail."""
-        self.analyst(caller)
-        with self.desk() as desk:
+        actor = self.analyst(caller)
+        with self.desk(actor.agency_id) as desk:
             return desk.decisions(fmt)
