@@ -150,15 +150,33 @@ def fold(bits: np.ndarray, folds: int) -> np.ndarray:
     return np.ascontiguousarray(bits)
 
 
+def joined(values: Sequence[Value]) -> str | None:
+    """A feature made of several fields (``from``): their values joined by a space, empty ones left out (None when
+    all are empty). A partner on the reference tools builds the column the same way before normalising."""
+    text = " ".join(v for v in values if v)
+    return text or None
+
+
+def feature_column(feature: Feature, columns: Mapping[str, Sequence[Value]]) -> Sequence[Value] | None:
+    """The feature's values: its own column, or its sources' values joined record by record (None: no column)."""
+    own = columns.get(feature.identifier)
+    if own is not None or not feature.sources:
+        return own
+    parts = [columns[name] for name in feature.sources if name in columns]
+    if not parts:
+        return None
+    return [joined(values) for values in zip(*parts, strict=True)]
+
+
 def encode(schema: LinkageSchema, secret: bytes | str, columns: Mapping[str, Sequence[Value]],
            labels: Sequence[str] | None = None) -> Clks:
-    """CLKs of the records given column by column (feature identifier -> one value per record; a feature without a
-    column counts as missing everywhere). ``labels`` name records in errors (IDs, never names)."""
+    """CLKs of the records given column by column (feature identifier, or a field a feature is made of -> one value
+    per record; a feature without a column counts as missing everywhere). ``labels`` name records in errors (IDs, never names)."""
     lengths = {len(c) for c in columns.values()}
     if len(lengths) > 1:
         raise InvalidInput(f"the columns have different lengths ({sorted(lengths)})")
     count = lengths.pop() if lengths else 0
-    unknown = sorted(set(columns) - set(schema.identifiers))
+    unknown = sorted(set(columns) - set(schema.identifiers) - set(schema.inputs))
     if unknown:
         raise InvalidInput(f"column {unknown[0]!r} is not a feature of the schema")
     if labels is not None and len(labels) != count:
@@ -167,7 +185,7 @@ def encode(schema: LinkageSchema, secret: bytes | str, columns: Mapping[str, Seq
     length = schema.hash_length
     bloom = np.zeros((count, (length + 7) // 8), dtype=np.uint8)
     for place, feature in schema.encoded():
-        column = columns.get(feature.identifier)
+        column = feature_column(feature, columns)
         rows, ids = _feature_rows(feature, keys[place], [None] * count if column is None else column, length, labels)
         if count:
             bloom |= rows[ids]

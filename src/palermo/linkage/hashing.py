@@ -66,6 +66,8 @@ def positions(feature: Feature, keys: tuple[bytes, bytes], tokens: Sequence[str]
     encoding = getattr(feature.format, "encoding", "utf-8")
     kind = feature.hashing.hash
     for t, (token, k) in enumerate(zip(tokens, most, strict=True)):
+        if k == 0:  # bitsPerFeature below the number of tokens: clkhash inserts the last ones no times
+            continue
         data = token.encode(encoding)
         if kind.type == "blakeHash":
             table[t, :k] = _blake(data, keys[0], k, length)

@@ -118,6 +118,31 @@ def candidates(a: Clks, b: Clks, threshold: float,
     return Candidates(similarity[order], first[order], second[order])
 
 
+def best_two(a: Clks, b: Clks, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For the records ``rows`` of a: their highest and second-highest Dice similarity with any record of b (0 where
+    b has too few records), over every pair (no popcount filter: for estimating, not for matching)."""
+    if a.length != b.length:
+        raise InvalidInput(f"CLKs of {a.length} and of {b.length} bits cannot be compared")
+    high = np.zeros(len(rows), dtype=np.float32)
+    second = np.zeros(len(rows), dtype=np.float32)
+    if not len(rows) or not len(b):
+        return high, second
+    left = np.unpackbits(a.bits[rows], axis=1).astype(np.float32)
+    pa = a.popcounts()[rows].astype(np.float32)[:, None]
+    pb_all = b.popcounts().astype(np.float32)
+    across = np.arange(len(rows))
+    for lo in range(0, len(b), TILE):
+        right = np.unpackbits(b.bits[lo:lo + TILE], axis=1).astype(np.float32)
+        total = pa + pb_all[None, lo:lo + TILE]
+        dice = np.divide(2.0 * (left @ right.T), total, out=np.zeros_like(total), where=total > 0)
+        at = dice.argmax(axis=1)
+        top = dice[across, at]
+        dice[across, at] = -1.0
+        next_top = dice.max(axis=1) if dice.shape[1] > 1 else np.zeros_like(top)
+        high, second = np.maximum(high, top), np.maximum(np.minimum(high, top), np.maximum(second, next_top))
+    return high, second
+
+
 def greedy(found: Candidates) -> np.ndarray:
     """One-to-one pairs (k x 2 array of record indices), as walking the candidates best first and taking a pair
     whenever both records are still free would give them. Computed in rounds: a candidate that comes first among

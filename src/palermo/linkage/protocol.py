@@ -36,6 +36,7 @@ from palermo.linkage.clks import Clks
 from palermo.linkage.encode import Value, encode
 from palermo.linkage.match import match
 from palermo.linkage.schema import LinkageSchema, schema_from_document
+from palermo.linkage.threshold import AdaptiveThreshold, match_adaptive
 from palermo.model import Frozen
 
 EXCHANGE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{2,99}$"
@@ -45,8 +46,11 @@ SECRET_INFO = b"palermo linkage secret v1"
 CONTRIBUTION_BYTES = 32
 M = TypeVar("M", bound=BaseModel)
 DEFAULT_THRESHOLD = 0.7
-"""Dice threshold proposed with the person schema: chosen on FEBRL4, the only labelled set here, for precision
-when most records have no match (docs/performance.md gives what was tried and the figures)."""
+"""The fixed Dice threshold proposed with the person schema, used when the files are too small to choose one from
+their scores (``DEFAULT_ADAPTIVE``); chosen on generated duplicates of FEBRL1-3 (docs/linkage.md, "Accuracy")."""
+DEFAULT_ADAPTIVE = AdaptiveThreshold()
+"""The matcher chooses the threshold between 0.6 and 0.8 so that at most 0.5 % of the matches are expected to be
+false (``threshold.py``)."""
 
 
 def canonical(value: BaseModel) -> bytes:
@@ -69,7 +73,9 @@ class Parameters(Frozen):
     matcher: Name = Field(description="the installation that matches: one of the parties or a third one")
     linkage_schema: dict[str, Any] = Field(alias="schema", description="the clkhash v3 document")
     schema_sha256: str = Field(pattern=SHA256)
-    threshold: float = Field(gt=0.0, le=1.0)
+    threshold: float = Field(gt=0.0, le=1.0, description="the Dice threshold; with adaptive, the one used when the "
+                             "files are too small to choose one from their scores")
+    adaptive: AdaptiveThreshold | None = Field(default=None, description="the matcher chooses the threshold")
     max_records: int = Field(default=100_000, ge=1, description="the most records either file may hold")
 
     @model_validator(mode="after")
@@ -78,6 +84,8 @@ class Parameters(Frozen):
             raise ValueError("the two parties are two different agencies")
         if self.linkage().digest() != self.schema_sha256:
             raise ValueError("schema_sha256 is not the digest of the schema")
+        if self.adaptive and not self.adaptive.lowest <= self.threshold <= self.adaptive.highest:
+            raise ValueError("threshold: with adaptive, between adaptive.lowest and adaptive.highest")
         return self
 
     def linkage(self) -> LinkageSchema:
@@ -97,12 +105,14 @@ def _schema(document: str) -> LinkageSchema:
 
 
 def propose(exchange: str, parties: tuple[str, str], schema: LinkageSchema, threshold: float = DEFAULT_THRESHOLD,
-            matcher: str | None = None, max_records: int = 100_000) -> Parameters:
-    """The parameters of a new exchange (the first party matches unless ``matcher`` names another installation)."""
+            matcher: str | None = None, max_records: int = 100_000,
+            adaptive: AdaptiveThreshold | None = DEFAULT_ADAPTIVE) -> Parameters:
+    """The parameters of a new exchange (the first party matches unless ``matcher`` names another installation;
+    the matcher chooses the threshold from the scores unless ``adaptive`` is None)."""
     return yamlfile.validate(Parameters, {
         "exchange": exchange, "parties": list(parties), "matcher": matcher or parties[0],
         "schema": schema.document(), "schema_sha256": schema.digest(), "threshold": threshold,
-        "max_records": max_records}, "parameters")
+        "adaptive": adaptive.model_dump() if adaptive else None, "max_records": max_records}, "parameters")
 
 
 class Contribution(Frozen):
@@ -169,8 +179,7 @@ def encode_file(parameters: Parameters, secret: bytes, party: str,
         raise InvalidInput(f"exchange {parameters.exchange}: {len(persons)} records, the parameters allow at most "
                            f"{parameters.max_records}")
     schema = parameters.linkage()
-    identifiers = [f.identifier for _, f in schema.encoded()]
-    columns = {name: [values.get(name) for _, values in persons] for name in identifiers}
+    columns = {name: [values.get(name) for _, values in persons] for name in schema.inputs}
     clks = encode(schema, secret, columns, labels=[record for record, _ in persons])
     references = _fresh_references(len(persons))
     order = sorted(range(len(persons)), key=references.__getitem__)
@@ -219,12 +228,15 @@ class MatchResult(Frozen):
 
 def run_match(parameters: Parameters, first: EncodedFile, second: EncodedFile) -> MatchResult:
     """Match the two parties' files (the matcher's step): greedy one-to-one over Dice similarities at or above
-    the agreed threshold."""
+    the agreed threshold, or the threshold the matcher chooses from the scores (``adaptive``; it is not told)."""
     files = sorted((first, second), key=lambda f: parameters.side(f.party))
     if files[0].party == files[1].party:
         raise InvalidInput(f"exchange {parameters.exchange}: two files of {files[0].party}, none of the other party")
     a, b = (check_file(parameters, f) for f in files)
-    pairs = match(a, b, parameters.threshold)
+    if parameters.adaptive is None:
+        pairs = match(a, b, parameters.threshold)
+    else:
+        pairs, _ = match_adaptive(a, b, parameters.adaptive, parameters.threshold)
     found = sorted((files[0].references[i], files[1].references[j]) for i, j in pairs.tolist())
     return MatchResult(exchange=parameters.exchange, parameters_sha256=digest(parameters),
                        files=(digest(files[0]), digest(files[1])), records=(len(a), len(b)), pairs=tuple(found),

@@ -2,7 +2,8 @@
 schema written for the reference tools reads here and Palermo's own schema reads there.
 
 Every key of clkhash's master schema (``clkhash/schemas/v3.json``) is modelled with its defaults; a feature may also
-name a Palermo normaliser (``"normalise": "name"``, see ``normalise.py``), a key clkhash ignores. Problems are
+name a Palermo normaliser (``"normalise": "name"``, see ``normalise.py``) and the record's fields it is made of
+(``"from": ["given_name", "family_name"]``: their values joined by a space), keys clkhash ignores. Problems are
 reported with file, line and field. Two places where clkhash's code and its master schema disagree are refused
 rather than guessed: ``clkConfig.xorFolds`` (validated by clkhash but never read: clkhash folds by ``xor_folds``)
 and a ``prevent_singularity`` beside a BLAKE2 hash (refused by clkhash when it builds the feature).
@@ -205,6 +206,9 @@ class Feature(Frozen):
     format: Format
     hashing: Hashing
     normalise: Normaliser | None = Field(default=None, description="Palermo's normaliser applied first")
+    sources: tuple[str, ...] | None = Field(
+        default=None, alias="from", min_length=1,
+        description="Palermo: the record's fields whose values, joined by a space, are this feature's value")
 
 
 class Ignored(Frozen):
@@ -291,6 +295,12 @@ class LinkageSchema(Frozen):
     def identifiers(self) -> tuple[str, ...]:
         """The features' identifiers, in order (ignored ones included)."""
         return tuple(f.identifier for f in self.features)
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The fields a record gives: each encoded feature's sources (``from``), or its identifier, in order."""
+        names = [n for _, f in self.encoded() for n in (f.sources or (f.identifier,))]
+        return tuple(dict.fromkeys(names))
 
     def encoded(self) -> list[tuple[int, Feature]]:
         """The features that set bits, with their place among all features (which selects their keys)."""
