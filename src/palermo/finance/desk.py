@@ -146,7 +146,7 @@ class Desk:
         xml = goaml.build_str(fiu, alerts, txs, parties, reference=reference,
                               reason=goaml.narrative(alerts, explanations, reason), action=action,
                               submitted=submitted)
-        goaml.validate(xml, schema)
+        goaml.validate(xml, schema, fiu.xsd_patterns)
         for alert_id in alert_ids:
             self.review(alert_id, "escalated", by=by, reason=f"reported to the FIU as {reference}")
         return xml
