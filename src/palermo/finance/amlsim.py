@@ -99,7 +99,7 @@ def _check(con: duckdb.DuckDBPyConnection, path: Path, source: str, checks: list
         problems = [f"{path}:{line}: {msg}" for line, msg in rows[:20]]
         more = " (and more bad rows)" if len(rows) > 1 else ""
         raise InvalidInput(f"{problems[0]}{more}; nothing was loaded", details=problems,
-                           hint="AMLSim's graph export has integer node ids and steps and positive amounts")
+                           hint="AMLSim's graph export has a node id on every row, whole-number steps and positive amounts")
 
 
 def _blank(col: str) -> str:
@@ -120,15 +120,12 @@ def read_graph(ledger: Ledger, folder: Path, *, start: date = date(2017, 1, 1), 
     nodes, txs = _csv(con, nodes_path, NODE_COLUMNS), _csv(con, tx_path, TX_COLUMNS)
     _check(con, nodes_path, nodes, [
         (_blank("nodeid"), "'nodeid: missing'"),
-        (f"NOT regexp_matches(trim(nodeid), {lit(INT)})", "'nodeid: not a whole number: ' || nodeid"),
         ("COUNT(*) OVER (PARTITION BY trim(nodeid)) > 1", "'nodeid: appears more than once'"),
         ("trim(coalesce(isFraud, '')) NOT IN ('0', '1')", "'isFraud: must be 0 or 1'"),
     ])
     _check(con, tx_path, txs, [
         (_blank("sourceNodeId"), "'sourceNodeId: missing'"),
-        (f"NOT regexp_matches(trim(sourceNodeId), {lit(INT)})", "'sourceNodeId: not a whole number'"),
         (_blank("targetNodeId"), "'targetNodeId: missing'"),
-        (f"NOT regexp_matches(trim(targetNodeId), {lit(INT)})", "'targetNodeId: not a whole number'"),
         (_blank("value"), "'value: missing'"),
         (f"NOT regexp_matches(trim(value), {lit(NUMBER)}) OR TRY_CAST(trim(value) AS DOUBLE) <= 0",
          "'value: not a positive amount: ' || value"),
