@@ -99,14 +99,7 @@ def carve(clks: tuple[Clks, Clks, set[tuple[int, int]]], size: int, shared: int,
           ) -> tuple[Clks, Clks, set[tuple[int, int]]]:
     """``size`` records a side of which ``shared`` persons are on both, the rest on one side only."""
     a, b, truth = clks
-    pairs = sorted(truth)
-    order = np.random.default_rng(seed).permutation(len(pairs))
-    both, only_a, only_b = order[:shared], order[shared:size], order[size:2 * size - shared]
-    rows_a = [pairs[k][0] for k in np.concatenate([both, only_a])]
-    rows_b = [pairs[k][1] for k in np.concatenate([both, only_b])]
-    place = {i: n for n, i in enumerate(rows_a)}
-    owner = dict((j, i) for i, j in pairs)
-    true = {(place[owner[j]], n) for n, j in enumerate(rows_b) if owner[j] in place}
+    rows_a, rows_b, true = febrl.carve(sorted(truth), size, shared, seed)
     return a.take(rows_a), b.take(rows_b), true
 
 
