@@ -109,6 +109,15 @@ def test_two_agencies_find_their_common_persons_through_the_pages(clients) -> No
     assert "Protected person" in table and "Ana Popescu" not in table  # a victim by pseudonym
     assert "What " in revealed.text and 'id="partner-learned"' in revealed.text
     result = outgoing(revealed.text)
+    # a match opens a request to the partner (its state, its references for the persons) or an exchange with it
+    ask = f"/cases/GB-LINK/requests/new?linkage={exchange}"
+    assert f'href="{ask}"' in revealed.text and f'href="/cases/GB-LINK/exchange/new?to={RO}"' in revealed.text
+    form = html.unescape(at_gb.get(ask).text)
+    assert f"# {RO}, the partner of the linkage" in form and "  state: RO\n" in form
+    assert re.search(rf'ref: "g-ion", role: "other", description: "held by {RO} as [^"]+"', form)
+    assert "Ion Marin" not in form and "Peter Smith" not in form
+    chosen = at_gb.get(f"/cases/GB-LINK/exchange/new?to={RO}").text
+    assert re.search(rf'<option value="{RO}"[^>]* selected', chosen)
 
     done = at_ro.post("/linkage/messages", data={"csrf": ro_csrf}, files={"file": ("m5.json", result)})
     ro_table = re.search(r'<table id="matches-table">.*?</table>', done.text, re.S).group(0)  # type: ignore[union-attr]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import docx
 import pytest
+import yaml
 
 from tests.test_cli import deployment, run
 
@@ -53,3 +54,24 @@ def test_an_incomplete_request_is_not_sent_and_bad_input_exits_2(folder: Path) -
     bad = run("requests", "draft", "GB-OP-1", str(broken), "--as", "lawyer")
     assert bad.returncode == 2 and "b.yaml:" in bad.stderr
     assert run("requests", "status", rid, "sent", "--on", "yesterday", "--as", "lawyer").returncode == 2
+
+
+def test_the_starting_file_is_filled_from_the_case(folder: Path) -> None:
+    from palermo.cases import open_case_store
+
+    from ..cases.conftest import FAST_HASHER
+
+    cs = open_case_store(folder / "data", hasher=FAST_HASHER)  # where the deployment keeps its store
+    cs.entities.add(cs.accounts.actor("lawyer"), "GB-OP-1", {"id": "sus-1", "schema": "Person", "properties": {
+        "name": ["Adam Nowak"], "nationality": ["pl"]}}, role="suspect")
+    cs.dispose()
+    target = folder / "request.yaml"
+    written = run("requests", "template", "GB-OP-1", "--as", "lawyer", "--out", str(target))
+    assert written.returncode == 0, written.stderr
+    text = target.read_text()
+    assert "from the case: its entities in the role of suspect" in text and "&#39;" not in text  # plain text
+    started = yaml.safe_load(text)
+    assert started["conduct"]["offenders"] == [{"nationality": "PL"}]
+    assert started["persons"] == [{"ref": "sus-1", "role": "suspect", "nationality": "PL"}]
+    refused = run("requests", "template", "GB-OP-1", "--as", "lawyer", "--linkage", "nope")
+    assert refused.returncode == 3 and "no linkage 'nope'" in refused.stderr  # not found

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from palermo.api.deps import ApiCaller, Svc
 from palermo.mla import STATUSES, Missing, allowed
-from palermo.model import ExhibitDraft
+from palermo.model import ExhibitDraft, OutboxEntry
 from palermo.services.requests import Filed
 
 router = APIRouter(prefix="/api", tags=["requests"])
@@ -35,6 +35,14 @@ class Reply(Strict):
     received_on: date
     summary: str = Field(min_length=1, max_length=20000)
     exhibit: ExhibitDraft | None = Field(default=None, description="evidence returned, to register with custody")
+
+
+class Abroad(Strict):
+    """Where a request is to travel through the exchange."""
+
+    agreement: str = Field(description="the agreement held with the partner")
+    recipient: str = Field(description="the partner agency in the requested state")
+    purpose: str = Field(description="one of the agreement's purposes, e.g. prosecution")
 
 
 class FiledRequest(BaseModel):
@@ -104,3 +112,17 @@ def document(request_id: str, caller: ApiCaller, svc: Svc,
 def reply(request_id: str, body: Reply, caller: ApiCaller, svc: Svc) -> FiledRequest:
     """Record a reply; returned evidence is registered as an exhibit of the case with its chain of custody."""
     return shown(svc.requests.reply(caller, request_id, body.received_on, body.summary, body.exhibit))
+
+
+@router.post("/requests/{request_id}/exchange", status_code=201)
+def send_abroad(request_id: str, body: Abroad, caller: ApiCaller, svc: Svc) -> OutboxEntry:
+    """Prepare a complete draft to travel through the exchange: its document and the records of the persons it
+    names, under the agreement's rules; the preview is approved and sent at /api/exchange/outbox/ID."""
+    return svc.requests.send_abroad(caller, request_id, agreement=body.agreement, recipient=body.recipient,
+                                    purpose=body.purpose)
+
+
+@router.get("/requests/{request_id}/exchanges")
+def exchanges(request_id: str, caller: ApiCaller, svc: Svc) -> list[OutboxEntry]:
+    """The exchanges the request was prepared to travel in, with where each stands."""
+    return svc.requests.exchanges(caller, request_id)

@@ -20,6 +20,7 @@ from palermo.cases.consent import Consents
 from palermo.cases.directory import Directory
 from palermo.cases.entities import Entities
 from palermo.cases.evidence import Evidence
+from palermo.cases.facts import Facts
 from palermo.cases.gate import CaseGate
 from palermo.cases.identity import Bearer, Caller
 from palermo.cases.inbox import Inbox
@@ -68,6 +69,7 @@ class CaseStore:
     teams: Teams
     register: RequestRegister
     linkages: Linkages
+    facts: Facts
 
     def dispose(self) -> None:
         """Close the database connections."""
@@ -98,7 +100,7 @@ def open_case_store(data_dir: Path, *, url: str | None = None, secret: str | Non
                      screenings=Screenings(gate, victims), directory=directory,
                      outbox=Outbox(gate, records, directory, evidence), inbox=Inbox(gate, records, directory),
                      teams=Teams(gate, directory), register=RequestRegister(gate, evidence),
-                     linkages=Linkages(gate, directory))
+                     linkages=Linkages(gate, directory), facts=Facts(gate))
 
 
 def _has_agencies(store: Store) -> bool:

@@ -58,10 +58,10 @@ class Outbox:
 
     def preview(self, caller: Caller, ref: str, *, agreement: str, recipient: str, purpose: str,
                 entities: Sequence[str] | None = None, reference: str | None = None,
-                include: Iterable[str] = CONTENT) -> OutboxEntry:
+                include: Iterable[str] = CONTENT, attachments: Sequence[str] | None = None) -> OutboxEntry:
         """What of the case would leave for ``recipient`` under ``agreement`` for ``purpose`` (all its entities,
-        or those named, and of ``include`` its notes, attachments and exhibits), with every omission and redaction
-        and its reason; nothing leaves yet."""
+        or those named, and of ``include`` its notes, attachments (all, or those named) and exhibits), with every
+        omission and redaction and its reason; nothing leaves yet."""
         wanted = frozenset(include)
         if wanted - set(CONTENT):
             raise InvalidInput(f"include: {sorted(wanted - set(CONTENT))[0]!r} is not one of {', '.join(CONTENT)}")
@@ -74,7 +74,7 @@ class Outbox:
         with self.gate.case(caller, ref, Action.exchange_send, immediate=True) as (unit, case):
             partner = self.directory.partners_of(unit.conn, unit.actor.agency_id).get(recipient)
             chosen = self._plan(unit, case, held, partner.agency, partner.state, purpose, entities, custody,
-                                include=wanted)
+                                include=wanted, files=attachments)
             for data in custody.values():
                 keep(self.gate.blobs, hashlib.sha256(data).hexdigest(), data)
             entry_id, stamp = new_id(), now()
@@ -209,7 +209,7 @@ class Outbox:
 
     def _plan(self, unit: Unit, case: Opened, agreement: Agreement, recipient: str, recipient_state: str,
               purpose: str, chosen: Sequence[str] | None, custody: dict[str, bytes], *,
-              include: frozenset[str]) -> Preview:
+              include: frozenset[str], files: Sequence[str] | None = None) -> Preview:
         """The exchange engine's preview of the case content; records received from abroad whose handling code
         keeps them here are left out first, each with its reason."""
         conn, actor = unit.conn, unit.actor
@@ -217,7 +217,7 @@ class Outbox:
                        t.entity.c.origin).where(t.entity.c.case_id == case.id)
         wanted = set(chosen) if chosen is not None else None
         if wanted is not None:
-            if not wanted:
+            if not wanted and not files:
                 raise InvalidInput("entities: choose at least one entity, or leave the list out to send them all")
             if len(wanted) <= CHUNK:  # a few named: looked up; many: the case is read and filtered here
                 query = query.where(t.entity.c.id.in_(sorted(wanted)))
@@ -248,18 +248,23 @@ class Outbox:
                       created_at=iso(n.created_at))
                  for n in conn.execute(select(t.note).where(t.note.c.case_id == case.id).order_by(t.note.c.id))
                  if not (n.origin and kept_back)] if "notes" in include else []
-        files = [Attachment(id=a.id, sha256=a.sha256, filename=a.filename, media_type=a.media_type, size=a.size,
-                            created_by=a.created_by, created_at=iso(a.created_at))
-                 for a in conn.execute(select(t.attachment).where(t.attachment.c.case_id == case.id)
-                                       .order_by(t.attachment.c.id))
-                 if not (a.origin and kept_back)] if "attachments" in include else []
+        named = set(files) if files is not None else None
+        shared = [Attachment(id=a.id, sha256=a.sha256, filename=a.filename, media_type=a.media_type, size=a.size,
+                             created_by=a.created_by, created_at=iso(a.created_at))
+                  for a in conn.execute(select(t.attachment).where(t.attachment.c.case_id == case.id)
+                                        .order_by(t.attachment.c.id))
+                  if not (a.origin and kept_back) and (named is None or a.id in named)] \
+            if "attachments" in include else []
+        if named is not None and len(shared) < len(named):
+            raise InvalidInput(f"attachments: case {case.reference!r} has no file "
+                               f"{sorted(named - {a.id for a in shared})[0]!r} that may leave")
         if "exhibits" not in include:
             exhibits = []
         else:
             exhibits = [CaseExhibit.of(x.id, x.label, x.description, x.kind, custody.get(x.id, b""))
                         for x in _exhibit_rows(unit, case)]
         preview = plan_export(agreement, sender=actor.agency_id, recipient=recipient, purpose=purpose,
-                              entities=entities, notes=notes, attachments=files, exhibits=exhibits, consent=consent,
+                              entities=entities, notes=notes, attachments=shared, exhibits=exhibits, consent=consent,
                               today=now().date())
         if withheld:
             preview = preview.model_copy(update={"omissions": withheld + preview.omissions})

@@ -112,14 +112,14 @@ def preview(case: str, as_user: AsUser, agreement: Annotated[str, typer.Option(h
     svc = services()
     entry = svc.exchange.outbox.preview(svc.accounts.actor(as_user), case, agreement=agreement, recipient=to,
                                         purpose=purpose, entities=entity, reference=reference, include=include)
-    _show(entry, as_json)
+    show_entry(entry, as_json)
 
 
 @exchange_app.command("show")
 def show(entry: str, as_user: AsUser, as_json: JsonOpt = False) -> None:
     """One exchange of your agency's outbox, with its preview."""
     svc = services()
-    _show(svc.exchange.outbox.get(svc.accounts.actor(as_user), entry), as_json)
+    show_entry(svc.exchange.outbox.get(svc.accounts.actor(as_user), entry), as_json)
 
 
 @exchange_app.command("approve")
@@ -231,7 +231,8 @@ def team_close(case: str, as_user: AsUser,
     out.print(f"team of {plain(closed.case_reference)} closed; its record written to {plain(output)}")
 
 
-def _show(entry: OutboxEntry, as_json: bool) -> None:
+def show_entry(entry: OutboxEntry, as_json: bool) -> None:
+    """An exchange as the preview shows it: what travels, what stays and why, what is removed (or its JSON)."""
     if as_json:
         emit(entry)
         return

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from palermo.cli.console import JsonOpt, emit, out, plain, read_text
 from palermo.cli.context import services
+from palermo.cli.exchange import show_entry
 from palermo.errors import InvalidInput
 from palermo.mla import STATUSES, allowed
 
@@ -47,6 +48,42 @@ def draft(case: str, file: Path, as_user: AsUser, as_json: JsonOpt = False) -> N
     out.print("complete: it can be sent" if not missing else f"{len(missing)} field(s) to complete before sending:")
     for m in missing:
         out.print(f"  {m.field}: {plain(m.problem)}")
+
+
+@requests_app.command("template")
+def template(case: str, as_user: AsUser, linkage: Annotated[str | None, typer.Option(
+        help="a revealed linkage of the case: its partner is the requested state, its references are cited")] = None,
+             output: Annotated[Path | None, typer.Option("--out", help="write the file here instead of printing")] = None,
+             ) -> None:
+    """A request file about CASE to complete: every field with a comment, filled with what the case's records tell
+    (victims, suspects, places, period, persons by reference); then `palermo requests draft CASE FILE`."""
+    from palermo.web.requests import starting_file  # the web layer (jinja, fastapi) loads for this command only
+
+    svc = services()
+    text = starting_file(svc, svc.accounts.actor(as_user), case, linkage=linkage)
+    if output is None:
+        typer.echo(text)
+        return
+    output.write_text(text, encoding="utf-8")
+    out.print(f"request file written to {plain(str(output))}: complete it, then `palermo requests draft {case} "
+              f"{plain(str(output))} --as {as_user}`")
+
+
+@requests_app.command("send-abroad")
+def send_abroad(request: str, as_user: AsUser, agreement: Annotated[str, typer.Option(help="the agreement's id")],
+                to: Annotated[str, typer.Option("--to", help="the partner agency in the requested state")],
+                purpose: Annotated[str, typer.Option(help="one of the agreement's purposes")] = "prosecution",
+                as_json: JsonOpt = False) -> None:
+    """Prepare a complete draft to travel through the exchange: its document (DOCX) and the records of the persons
+    it names, under the agreement's rules. Nothing leaves before `palermo exchange approve` and `send`."""
+    svc = services()
+    entry = svc.requests.send_abroad(svc.accounts.actor(as_user), request, agreement=agreement, recipient=to,
+                                     purpose=purpose)
+    show_entry(entry, as_json)
+    if not as_json:
+        out.print(f"files: {', '.join(plain(a) for a in entry.attachments)}")
+        out.print(f"next: palermo exchange approve {entry.id} --as {as_user}, then palermo exchange send "
+                  f"{entry.id} --as {as_user}; once it went, palermo requests status {request} sent --as {as_user}")
 
 
 @requests_app.command("check")

@@ -197,9 +197,10 @@ def _new_page(request: Request, svc: Services, actor: Actor, ref: str, *, form: 
 
 
 @router.get("/cases/{ref}/exchange/new", response_class=HTMLResponse)
-def new_exchange(request: Request, ref: str, session: SignedIn, svc: Svc) -> HTMLResponse:
-    """The form to send the case's content to a partner abroad: agreement, recipient, purpose, reference."""
-    return _new_page(request, svc, session.actor, ref)
+def new_exchange(request: Request, ref: str, session: SignedIn, svc: Svc, to: str = "") -> HTMLResponse:
+    """The form to send the case's content to a partner abroad: agreement, recipient (``?to=AGENCY`` chosen, e.g.
+    from a linkage with it), purpose, reference."""
+    return _new_page(request, svc, session.actor, ref, form={"recipient": to} if to else None)
 
 
 @router.post("/cases/{ref}/exchange", response_model=None)

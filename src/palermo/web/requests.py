@@ -25,7 +25,7 @@ from palermo.mla import Request as MlaRequest
 from palermo.model import ExhibitDraft, invalid
 from palermo.services import Services
 from palermo.web.session import Posted, SignedIn, viewer
-from palermo.web.templating import render
+from palermo.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(viewer)])
 TEXT_LIMIT = 1 << 20
@@ -93,12 +93,23 @@ def register_page(request: Request, session: SignedIn, svc: Svc, status: str = "
 
 
 def _new_page(request: Request, svc: Services, actor: Actor, ref: str, *, text: str | None = None,
-              error: PalermoError | None = None, copied: str = "") -> HTMLResponse:
+              error: PalermoError | None = None, copied: str = "", linkage: str = "") -> HTMLResponse:
     case = svc.cases.get(actor, ref)
-    return render(request, "request_new.html", status=error.status if error else 200, case=case,
+    facts = svc.requests.facts(actor, ref, linkage=linkage or None) if text is None else None
+    return render(request, "request_new.html", status=error.status if error else 200, case=case, facts=facts,
                   earlier=svc.requests.register(actor, case=ref), text=text, error=error, copied=copied,
                   problems=located(error, text or ""), forms=FORMS, grounds=GROUNDS,
                   can_write=actor.may(Action.request_write) and case.access != "read")
+
+
+def starting_file(svc: Services, actor: Actor, ref: str, *, linkage: str | None = None, lang: str = "en") -> str:
+    """The request file the drafting form starts with, as plain text (for the command line): every field with its
+    comment in ``lang``, filled with what the case's records tell."""
+    case = svc.cases.get(actor, ref)
+    facts = svc.requests.facts(actor, ref, linkage=linkage)
+    plain = templates.env.overlay(autoescape=False)
+    return plain.get_template("request_guide.html").render(lang=lang, case=case, facts=facts, library=svc.library,
+                                                           forms=FORMS, grounds=GROUNDS)
 
 
 def request_file(request: MlaRequest) -> str:
@@ -110,16 +121,18 @@ def request_file(request: MlaRequest) -> str:
 
 @router.get("/cases/{ref}/requests/new", response_class=HTMLResponse)
 def new_request(request: Request, ref: str, session: SignedIn, svc: Svc,
-                copy: Annotated[str, Query(alias="from")] = "") -> HTMLResponse:
+                copy: Annotated[str, Query(alias="from")] = "", linkage: str = "") -> HTMLResponse:
     """The form to draft a request about the case: a request file to upload, or its text to paste. The form starts
-    with a template of the fields, or with the text of one of the case's requests (``?from=ID``) to correct."""
+    with the fields filled from the case's records (victims, suspects, places, period, persons; with ``?linkage=EX``
+    the partner of that linkage and its references for the persons it also holds), or with the text of one of the
+    case's requests (``?from=ID``) to correct."""
     text = None
     if copy:
         filed = svc.requests.get(session.actor, copy)
         if filed.case_reference != svc.cases.get(session.actor, ref).reference:
             raise InvalidInput(f"from: request {copy} is about another case ({filed.case_reference})")
         text = request_file(filed.request)
-    return _new_page(request, svc, session.actor, ref, text=text, copied=copy)
+    return _new_page(request, svc, session.actor, ref, text=text, copied=copy, linkage=linkage)
 
 
 @router.post("/cases/{ref}/requests", response_model=None)
@@ -158,12 +171,48 @@ def _request_page(request: Request, svc: Services, actor: Actor, request_id: str
     writable = case.access != "read"
     evidence = actor.may(Action.evidence_write) and writable
     r = filed.request
+    abroad = _routes(svc, actor, r.requested.state) if case.access == "owner" else None
     return render(request, "request.html", status=error.status if error else 200, filed=filed, r=r, case=case,
+                  abroad=abroad, exchanges=svc.requests.exchanges(actor, request_id),
                   missing=svc.requests.check(actor, request_id), nexts=allowed(r.status), sent=sent_on(r),
                   overdue=overdue(r, _today()), today=_today(), error=error, failed=failed, form=form or {},
                   can_write=actor.may(Action.request_write) and writable, can_register=evidence,
                   attachments=svc.attachments.list(actor, case.reference) if evidence else [],
                   documents=LANGUAGES)
+
+
+def _routes(svc: Services, actor: Actor, state: str) -> list[tuple[str, str, list[str]]] | None:
+    """How the request could travel through the exchange: (agreement, partner agency in the requested state, the
+    agreement's purposes) for each agreement that lets this agency send and that partner receive; None when the
+    user may not send case content abroad."""
+    if not actor.may(Action.exchange_send):
+        return None
+    partners = [p for p in svc.exchange.directory.partners(actor) if p.state[:2] == state[:2]]
+    routes = []
+    for agreement, _ in svc.exchange.directory.agreements(actor):
+        mine = agreement.party(actor.agency_id)
+        if mine is None or not mine.may_send:
+            continue
+        routes += [(agreement.id, p.agency, list(agreement.purposes)) for p in partners
+                   if (theirs := agreement.party(p.agency)) is not None and theirs.may_receive]
+    return routes
+
+
+@router.post("/requests/{request_id}/exchange", response_model=None)
+def send_abroad(request: Request, request_id: str, session: Posted, svc: Svc, route: str = Form(""),
+                purpose: str = Form("")) -> HTMLResponse | RedirectResponse:
+    """Prepare the request to travel through the exchange along the route chosen (agreement and partner): its
+    preview opens, to be approved before anything leaves."""
+    agreement, _, recipient = route.partition(" ")
+    try:
+        if not agreement or not recipient:
+            raise InvalidInput("route: choose the agreement and the partner")
+        entry = svc.requests.send_abroad(session.actor, request_id, agreement=agreement, recipient=recipient,
+                                         purpose=purpose)
+    except PalermoError as exc:
+        return _request_page(request, svc, session.actor, request_id, error=exc, failed="abroad",
+                             form={"route": route, "purpose": purpose})
+    return RedirectResponse(f"/exchange/outbox/{quote(entry.id, safe='')}", status_code=303)
 
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse)
