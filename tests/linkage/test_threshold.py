@@ -129,3 +129,11 @@ def test_the_pairs_are_anonlinks_at_the_chosen_threshold(febrl_person, reference
     assert RULE.lowest < threshold
     assert pairs.tolist() == match(a, b, threshold).tolist()
     assert assert_same(reference("anonlink"), a, b, threshold) == len(pairs)
+
+
+def test_empty_files_match_nothing() -> None:
+    empty = Clks(np.zeros((0, 128), np.uint8), 1024)
+    some = Clks(np.random.default_rng(1).integers(0, 255, (5, 128), dtype=np.uint8), 1024)
+    for a, b in ((empty, some), (some, empty), (empty, empty)):
+        pairs, threshold = match_adaptive(a, b, RULE, DEFAULT_THRESHOLD)
+        assert pairs.shape == (0, 2) and threshold == DEFAULT_THRESHOLD
