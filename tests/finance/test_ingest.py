@@ -115,3 +115,14 @@ def test_ftm_payments_become_transactions_and_parties(ledger: Ledger, tmp_path: 
     with pytest.raises(InvalidInput):
         ingest_ftm(ledger, path)
     assert ledger.count("transactions") == 1
+
+
+def test_an_amlsim_graph_export_loads_through_the_same_reader(ledger: Ledger, tmp_path: Path) -> None:
+    folder = tmp_path / "graph"
+    folder.mkdir()
+    (folder / "nodes.csv").write_text("nodeid,isFraud,init_balance,fraudStep\n0,0,1.0,-1\n1,1,1.0,4\n")
+    (folder / "transactions.csv").write_text("sourceNodeId,targetNodeId,value,time\n0,1,25.5,4\n")
+    reports = ingest_amlsim(ledger, folder)
+    assert [r.rows for r in reports] == [1, 2]
+    assert ledger.rows("SELECT tx_id, CAST(ts AS VARCHAR), source, target FROM transactions") == [
+        ("2", "2017-01-05 00:00:00", "0", "1")]

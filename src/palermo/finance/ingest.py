@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 
 from palermo import yamlfile
 from palermo.errors import InvalidInput
+from palermo.finance.amlsim import read_graph
 from palermo.finance.dialect import lit
 from palermo.finance.ledger import TABLES, Ledger, LoadReport, Staged
 from palermo.ftm import read_file
@@ -123,13 +124,18 @@ def _find(folder: Path, suffix: str, exclude: str | None = None) -> Path | None:
 
 
 def ingest_amlsim(ledger: Ledger, folder: Path, *, start: date = date(2017, 1, 1), currency: str = "USD") -> list[LoadReport]:
-    """Load an AMLSim output folder (accounts.csv, tx.csv, cash_tx.csv): simulation step n becomes day ``start`` + n.
+    """Load an AMLSim output folder (accounts.csv, tx.csv, cash_tx.csv) or graph export (nodes.csv,
+    transactions.csv): simulation step n becomes day ``start`` + n.
 
     AMLSim amounts carry no currency; ``currency`` is assumed. Cash-in is a deposit, cash-out a withdrawal, at
-    location ``branch:<BRANCH_ID>``.
+    location ``branch:<BRANCH_ID>``. A graph export's laundering labels are not loaded (``palermo finance
+    evaluate`` reads them).
     """
     if not folder.is_dir():
         raise InvalidInput(f"{folder}: not an AMLSim output folder")
+    if (folder / "nodes.csv").is_file() and (folder / "transactions.csv").is_file() \
+            and _find(folder, "tx.csv", exclude="cash_tx.csv") is None:
+        return read_graph(ledger, folder, start=start, currency=currency).reports
     tx, cash, accounts = _find(folder, "tx.csv", exclude="cash_tx.csv"), _find(folder, "cash_tx.csv"), \
         _find(folder, "accounts.csv")
     if tx is None and cash is None:

@@ -273,26 +273,26 @@ def cycle(p: CycleParams, d: Dialect) -> str:
     amount, all within the window (in order, or in any order); no account is passed twice."""
     span = f"INTERVAL '{p.window_days}' DAY"
     after = ">=" if p.same_time else ">"
-    # In order, a cycle starts at its earliest hop; in any order, at its smallest account id (found once).
+    # In order, a cycle starts at its earliest hop. In any order, at its largest (money shrinks a little at each
+    # hop, so from the largest every hop is at most the one before); hops of equal amounts start at the smallest
+    # account id. Either way each cycle is found once.
     when = (f"e.ts {{after}} q.ts{{prev}} AND e.ts <= q.ts0 + {span}" if p.in_order else
-            f"e.ts >= q.ts0 - {span} AND e.ts <= q.ts0 + {span} AND e.target >= q.n0")
+            f"e.ts >= q.ts0 - {span} AND e.ts <= q.ts0 + {span}")
     edges = "e AS (SELECT tx_id, source, target, ts, amount FROM transactions " \
             f"WHERE source IS NOT NULL AND target IS NOT NULL AND source <> target AND {_in('channel', p.channels)} " \
             f"AND {_in('category', p.exclude_categories, negate=True)})"
-    first = "" if p.in_order else " WHERE target > source"
-    upper = "" if p.in_order else f" / {lit(p.min_ratio)}"  # in any order, a hop may also be a little larger
-    paths = [f"p1 AS (SELECT source AS n0, target AS n1, tx_id AS t1, ts AS ts0, ts AS ts1, amount AS m1 FROM e{first})"]
+    paths = ["p1 AS (SELECT source AS n0, target AS n1, tx_id AS t1, ts AS ts0, ts AS ts1, amount AS m1 FROM e)"]
     for k in range(2, p.max_length + 1):
         simple = " AND ".join(f"q.n{k - 1} <> q.n{j}" for j in range(0, k - 1))  # an open path, no account twice
         paths.append(
             f"p{k} AS (SELECT q.*, e.target AS n{k}, e.tx_id AS t{k}, e.ts AS ts{k}, e.amount AS m{k} FROM p{k - 1} q "
             f"JOIN e ON e.source = q.n{k - 1} AND {when.format(after=after, prev=k - 1)} "
-            f"AND e.amount <= q.m{k - 1}{upper} AND e.amount >= q.m{k - 1} * {lit(p.min_ratio)} AND e.tx_id <> q.t{k - 1} "
+            f"AND e.amount <= q.m{k - 1} AND e.amount >= q.m{k - 1} * {lit(p.min_ratio)} AND e.tx_id <> q.t{k - 1} "
             f"WHERE {simple})")
     legs = range(1, p.max_length + 1)
     closed = "\nUNION ALL\n".join(
         "SELECT n0 AS subject, " + ", ".join(f"t{j}" if j <= k else f"CAST(NULL AS STRING) AS t{j}" for j in legs)
-        + f", {k} AS n FROM p{k} WHERE n{k} = n0" for k in range(3, p.max_length + 1))
+        + f", {k} AS n FROM p{k} WHERE n{k} = n0{_once(p, k)}" for k in range(3, p.max_length + 1))
     evidence = "\nUNION ALL\n".join(
         f"SELECT subject, t1 AS grp, t{j} AS tx_id, CAST(NULL AS STRING) AS account, CAST(n AS DOUBLE) AS metric "
         f"FROM c WHERE t{j} IS NOT NULL" for j in legs)
@@ -301,6 +301,13 @@ def cycle(p: CycleParams, d: Dialect) -> str:
 {path_ctes},
 c AS ({closed}),
 ev AS ({evidence})"""
+
+
+def _once(p: CycleParams, k: int) -> str:
+    if p.in_order:
+        return ""
+    smallest = " AND ".join(f"n{j} > n0" for j in range(1, k))
+    return f" AND (m{k} < m1 OR ({smallest}))"
 
 
 class SplitParams(Params):
