@@ -1,7 +1,9 @@
 """Watchlist screening: parties' names against sanctions or PEP lists in FollowTheMoney / OpenSanctions format.
 
-Names are compared after transliteration to Latin (Cyrillic, Greek, Arabic, Chinese ...), in any word order, with
-initials and typos allowed. Every match carries the scores of its features, so a reviewer sees why it matched.
+Names are compared after transliteration to Latin (Cyrillic, Greek, Arabic, Chinese ...; a script without a
+transliteration keeps its own letters), in any word order, with initials, typos, nicknames, abbreviations and other
+romanisations allowed. Persons and organisations are read apart: legal forms, numerals, surname particles and
+fathers' names are weighed, not deleted. Every match carries the scores of its features, so a reviewer sees why.
 """
 
 from __future__ import annotations
@@ -10,60 +12,48 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from followthemoney.types import registry
-from normality import ascii_text
-from rapidfuzz.distance import Indel, JaroWinkler
-from rigour.names import remove_org_types
-from rigour.text import metaphone
 
 from palermo.errors import InvalidInput
+from palermo.finance.names import NameForm, Word, analyse, kind_of
+from palermo.finance.names.compare import NOTHING, Comparison, compare, skeleton, sound
+from palermo.finance.names.evidence import Feature, weigh
 from palermo.ftm import parse_lines
 
 SCREENED_SCHEMATA = ("LegalEntity", "Vessel", "Airplane")
-STOP = {"al", "el", "bin", "bn", "ibn", "von", "van", "de", "der", "da", "di", "la", "le", "the", "and", "of"}
-MARKS = str.maketrans("", "", "'’ʹʼ`")
-# Spellings that transliteration systems disagree on, reduced to one consonant skeleton (order matters).
-SKELETON = [("tsch", "c"), ("sch", "s"), ("kh", "h"), ("ch", "h"), ("zh", "s"), ("sh", "s"), ("ph", "f"),
-            ("dh", "d"), ("th", "t"), ("gh", "g"), ("ck", "k"), ("x", "ks"), ("q", "k"), ("w", "v"), ("z", "s")]
+BONUS = 0.1
+"""The most the other features add to a name's likeness (a birth date that agrees)."""
+COMMON_KEY = 5000
+"""A key shared by more listed entities than this (a very common word or given name) does not make a candidate."""
 
 
-@lru_cache(maxsize=200_000)
-def tokens(name: str) -> tuple[str, ...]:
-    """A name as Latin lower-case words: transliterated, legal forms (LLC, GmbH, OOO ...) and particles removed."""
-    latin = (ascii_text(remove_org_types(name) or name) or "").translate(MARKS)
-    latin = remove_org_types(latin) or latin
-    words = "".join(c if c.isalnum() else " " for c in latin.lower()).split()
-    kept = tuple(w for w in words if w not in STOP)
-    return kept or tuple(words)
+def tokens(name: str, schema: str = "LegalEntity") -> tuple[str, ...]:
+    """The words that carry a name, in Latin lower case: legal forms, numerals, particles and articles set apart."""
+    return tuple(w.text for w in analyse(name, kind_of(schema)).core)
 
 
-@lru_cache(maxsize=200_000)
-def _sound(word: str) -> str:
-    return metaphone(word) or word
-
-
-@lru_cache(maxsize=200_000)
-def skeleton(word: str) -> str:
-    """The consonants of a word after folding spelling variants (kh/ch, zh/sh/sch, w/v ...): Aleksej and Alexei,
-    Mikhail and Michail, Mohammed and the vowel-less Arabic transliteration mhmd share one skeleton."""
-    for old, new in SKELETON:
-        word = word.replace(old, new)
-    out = ""
-    for c in word:
-        if c in "aeiouyhj" or (out and out[-1] == c):
-            continue
-        out += c
-    return out
-
-
-def _keys(word: str) -> tuple[str, ...]:
-    """Index keys of a word: itself, its sound and its consonant skeleton."""
-    keys = (word, "~" + _sound(word))
-    bones = skeleton(word)
+def _keys(word: Word) -> tuple[str, ...]:
+    """Index keys of a word: itself, its first and last three letters (one typo leaves one of them whole), its
+    sound, its consonant skeleton and the table entries it stands for."""
+    keys = (word.text, "<" + word.text[:3], ">" + word.text[-3:], "~" + sound(word.text), *word.links)
+    bones = skeleton(word.text)
     return (*keys, "#" + bones) if len(bones) >= 3 else keys
+
+
+def whole_keys(form: NameForm) -> set[str]:
+    """Index keys of a whole name: written together, its pinyin readings, and unless it names a person its
+    initials (IRGC finds the Islamic Revolutionary Guard Corps, and back)."""
+    keys = {"=" + form.joined, *("=" + reading for reading in form.pinyin)} if form.joined else set()
+    if form.kind != "person" and form.core:
+        keys.add("^" + (form.acronym or form.core[0].text))
+    return keys
+
+
+def name_keys(form: NameForm) -> set[str]:
+    """Index keys of a name: its words' keys and its whole-name keys."""
+    return {key for word in form.core if len(word.text) >= 2 for key in _keys(word)} | whole_keys(form)
 
 
 @dataclass(frozen=True)
@@ -87,14 +77,17 @@ class WatchList:
     version: str
     entities: dict[str, ListEntity]
     index: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    sizes: dict[str, int] = field(default_factory=dict)  # the fewest core words among an entity's names
 
     def build_index(self) -> None:
-        """Index every word and its sound; the rare word of a query finds its candidates quickly."""
+        """Index every word, its sound and its table entries; the rare word of a query finds its candidates."""
         for entity in self.entities.values():
-            for name in entity.names:
-                for word in tokens(name):
-                    for key in _keys(word):
-                        self.index[key].add(entity.id)
+            kind = kind_of(entity.schema)
+            forms = [analyse(name, kind) for name in entity.names]
+            self.sizes[entity.id] = min(len(form.core) for form in forms)
+            for form in forms:
+                for key in name_keys(form):
+                    self.index[key].add(entity.id)
 
 
 def load_watchlist(path: Path, name: str | None = None) -> WatchList:
@@ -133,16 +126,6 @@ class Query:
 
 
 @dataclass(frozen=True)
-class Feature:
-    """One reason a candidate scores as it does: the measured value, its weight and what it means."""
-
-    name: str
-    value: float
-    weight: float
-    explanation: str
-
-
-@dataclass(frozen=True)
 class Match:
     """A listed entity that may be the screened party, with its score and per-feature explanation."""
 
@@ -150,52 +133,6 @@ class Match:
     score: float
     features: tuple[Feature, ...]
     matched_name: str
-
-
-def _vowelless(a: str, b: str) -> bool:
-    return min(len(a), len(b)) >= 3 and any(not set(w) & set("aeiou") for w in (a, b))
-
-
-def _word_similarity(a: str, b: str) -> float:
-    if a == b:
-        return 1.0
-    if len(a) == 1 or len(b) == 1:  # an initial stands for any word starting with it
-        return 0.9 if a[0] == b[0] else 0.0
-    similarity = JaroWinkler.normalized_similarity(a, b)
-    if _sound(a) == _sound(b) and min(len(a), len(b)) > 2:
-        return max(0.9, similarity)
-    # Equal skeletons count when long enough to be telling (Potanin and Putin share p-t-n), or when one side
-    # was written without vowels, as names transliterated from Arabic or Persian are (mhmd, Mohammed).
-    if skeleton(a) == skeleton(b) and (len(skeleton(a)) >= 4 or (len(skeleton(a)) >= 2 and _vowelless(a, b))):
-        return max(0.88, similarity)
-    return similarity
-
-
-def name_similarity(query: Sequence[str], candidate: Sequence[str]) -> float:
-    """How well the words of two names align, in any order: each query word paired with its best candidate word,
-    weighted by length. Words left over count fully, unless one name is wholly contained in the other (a middle
-    name, patronymic or legal form added), when they count lightly. Names split differently into words
-    (Xi Jin Ping, Xi Jinping) are also compared whole."""
-    if not query or not candidate:
-        return 0.0
-    free = list(candidate)
-    got, matched, missed = 0.0, 0.0, 0.0
-    for word in sorted(query, key=len, reverse=True):
-        weight = max(len(word), 3)
-        best = max(range(len(free)), key=lambda i: _word_similarity(word, free[i])) if free else -1
-        sim = _word_similarity(word, free[best]) if free else 0.0
-        if sim >= 0.82:
-            got += weight * sim
-            matched += weight
-            free.pop(best)
-        else:
-            missed += weight
-    left = sum(max(len(w), 3) for w in free)
-    contained = matched > 0 and (missed == 0 or not free)
-    penalty = 0.15 if contained else 1.0
-    score = got / (matched + penalty * (missed + left)) if matched else 0.0
-    joined = Indel.normalized_similarity("".join(query), "".join(candidate))
-    return max(score, joined if joined >= 0.92 else 0.0)
 
 
 def _dates(query: str | None, listed: Sequence[str]) -> Feature | None:
@@ -208,16 +145,26 @@ def _dates(query: str | None, listed: Sequence[str]) -> Feature | None:
     return Feature("birth_date_mismatch", 1.0, -0.3, f"birth date {query} differs from the list's {listed[0]}")
 
 
+HOW = {"words": "word by word, any order", "joined": "written together", "initials": "initials against the full name",
+       "pinyin": "Wade-Giles read as pinyin"}
+
+
 def score_candidate(query: Query, entity: ListEntity) -> Match:
-    """Score one listed entity against the query: name alignment, then birth date and country adjustments."""
-    q_tokens = tokens(query.name)
-    best, best_name = 0.0, entity.names[0]
+    """Score one listed entity against the query: the best of its names (name likeness and what legal forms,
+    numerals, fathers' names and word order say), then birth date and country adjustments."""
+    kind = kind_of(entity.schema)
+    asked = analyse(query.name, kind)
+    best: tuple[float, str, Comparison, list[Feature]] = (-1.0, entity.names[0], NOTHING, [])
     for name in entity.names:
-        sim = name_similarity(q_tokens, tokens(name))
-        if sim > best:
-            best, best_name = sim, name
-    features = [Feature("name_similarity", round(best, 3), 1.0,
-                        f"'{query.name}' against listed name '{best_name}' (transliterated, any order)")]
+        listed = analyse(name, kind)
+        comparison = compare(asked, listed)
+        checks = weigh(asked, listed, comparison) if comparison.score else []
+        total = comparison.score + sum(f.value * f.weight for f in checks)
+        if total > best[0]:
+            best = (total, name, comparison, checks)
+    _, best_name, comparison, checks = best
+    features = [Feature("name_similarity", round(comparison.score, 3), 1.0, f"'{query.name}' against listed name "
+                        f"'{best_name}' (transliterated; {HOW[comparison.how]})"), *checks]
     dates = _dates(query.birth_date, entity.birth_dates)
     if dates:
         features.append(dates)
@@ -229,25 +176,51 @@ def score_candidate(query: Query, entity: ListEntity) -> Match:
                  matched_name=best_name)
 
 
-def candidates(query: Query, watchlist: WatchList, limit: int = 50) -> list[ListEntity]:
-    """Entities sharing a word or the sound of a word with the query, those sharing most first."""
-    hits: dict[str, int] = defaultdict(int)
-    for word in set(tokens(query.name)):
-        if len(word) < 2:
-            continue
-        for key in _keys(word):
-            ids = watchlist.index.get(key, ())
-            if len(ids) > 5000:  # a very common word alone does not make a candidate
-                continue
-            for entity_id in ids:
-                hits[entity_id] += 1
-    ranked = sorted(hits, key=lambda i: -hits[i])[:limit]
+def _reachable(found: float, total: float, found_words: int, listed_words: int) -> float:
+    """The most a name can score when only ``found`` of the query's ``total`` word weight shares an index key with
+    it (the word alignment's formula with every shared word taken as equal)."""
+    missed = total - found
+    if missed <= 0:
+        return 1.0
+    extra = listed_words - found_words
+    if extra > 0:  # listed words left over: the names are not contained one in the other
+        return found / (found + missed + 3 * extra)
+    return found / (found + 0.15 * missed)
+
+
+def candidates(query: Query, watchlist: WatchList, limit: int = 50, floor: float = 0.0) -> list[ListEntity]:
+    """Entities sharing a word, the sound or a table entry of a word, or the whole name (written together, as
+    pinyin, as initials) with the query, most shared first; those whose shared words cannot reach ``floor``
+    are left out."""
+    forms = (analyse(query.name, "person"), analyse(query.name, "entity"))
+    words: dict[str, set[str]] = defaultdict(set)
+    for form in forms:
+        for word in form.core:
+            if len(word.text) >= 2:
+                words[word.text].update(_keys(word))
+    total = sum(max(len(text), 3) for text in words)
+    found: dict[str, float] = defaultdict(float)
+    found_words: dict[str, int] = defaultdict(int)
+    for text, keys in words.items():
+        ids: set[str] = set()
+        for key in keys:
+            listed = watchlist.index.get(key, ())
+            if len(listed) <= COMMON_KEY:
+                ids.update(listed)
+        for entity_id in ids:
+            found[entity_id] += max(len(text), 3)
+            found_words[entity_id] += 1
+    whole = {i for form in forms for key in whole_keys(form) for i in watchlist.index.get(key, ())}
+    kept = [i for i in found if i in whole or _reachable(found[i], total, found_words[i],
+                                                         watchlist.sizes.get(i, 0)) >= floor]
+    kept += [i for i in whole if i not in found]
+    ranked = sorted(kept, key=lambda i: (i not in whole, -found.get(i, 0.0), i))[:limit]
     return [watchlist.entities[i] for i in ranked]
 
 
 def screen(query: Query, watchlist: WatchList, *, threshold: float = 0.8, limit: int = 5) -> list[Match]:
     """The listed entities that may be the queried party, best first, at or above ``threshold``."""
-    scored = (score_candidate(query, e) for e in candidates(query, watchlist))
+    scored = (score_candidate(query, e) for e in candidates(query, watchlist, floor=threshold - BONUS))
     matches = sorted((m for m in scored if m.score >= threshold), key=lambda m: (-m.score, m.entity.id))
     return matches[:limit]
 
