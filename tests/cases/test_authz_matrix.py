@@ -250,6 +250,14 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
     ("GET", "/api/cases/{ref}/team"): ("case_read", "case", lambda w: {"path": "/api/cases/GB-T/team"}),
     ("POST", "/api/cases/{ref}/team/close"): ("case_share", "owner", lambda w: {
         "path": f"/api/cases/{w.fresh_team()}/team/close"}),
+    # link analysis reads the case: whoever may read it, the case's own and member agencies; outsiders 404
+    ("GET", "/api/cases/{ref}/graph"): ("case_read", "case", lambda w: {}),
+    ("GET", "/api/cases/{ref}/graph/neighbours"): ("case_read", "case", lambda w: {"params": {"entity": "p1"}}),
+    ("GET", "/api/cases/{ref}/graph/path"): ("case_read", "case", lambda w: {"params": {"from": "p1", "to": "p2"}}),
+    ("GET", "/api/cases/{ref}/graph/communities"): ("case_read", "case", lambda w: {}),
+    ("GET", "/api/cases/{ref}/graph/brokers"): ("case_read", "case", lambda w: {}),
+    ("GET", "/api/cases/{ref}/graph/graphml"): ("case_read", "case", lambda w: {}),
+    ("GET", "/api/cases/{ref}/routes"): ("case_read", "case", lambda w: {}),
 }
 
 

@@ -181,8 +181,8 @@ def _fold(known: Node | None, node: Node, key: str) -> Node:
 
 
 def _edges(row: Mapping[str, Any], schema: Schema, nodes: Mapping[str, Node]) -> Iterable[Edge]:
-    """The ties one entity draws: a relationship between its two ends (a payment also ties each party to the
-    account it used), an entity property (an account's owner, a trip's end location), a shared phone number."""
+    """The ties one entity draws: a relationship between its two ends (a payment also goes from account to account
+    and ties each party to the account it used), an entity property (an account's owner, a trip's end location), a shared phone number."""
     properties = row.get("properties") or {}
     entity_id = str(row["id"])
     start, end = _dates(schema, properties)
@@ -195,6 +195,10 @@ def _edges(row: Mapping[str, Any], schema: Schema, nodes: Mapping[str, Node]) ->
                 yield Edge(str(a), str(b), schema.name, label, amount=amount, currency=currency, start=start,
                            end=end, via=(entity_id,))
         if schema.is_a("Payment"):
+            for a in properties.get("payerAccount") or []:  # the money's way between accounts, too
+                for b in properties.get("beneficiaryAccount") or []:
+                    yield Edge(str(a), str(b), schema.name, label, amount=amount, currency=currency, start=start,
+                               end=end, via=(entity_id,))
             for party, account in (("payer", "payerAccount"), ("beneficiary", "beneficiaryAccount")):
                 for a in properties.get(party) or []:
                     for b in properties.get(account) or []:

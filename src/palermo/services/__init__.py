@@ -31,6 +31,7 @@ from palermo.law import Library, load_library
 from palermo.protection import load_indicators
 from palermo.services.exchange import Exchange
 from palermo.services.finance import Finance
+from palermo.services.network import Network
 from palermo.services.protection import Protection
 from palermo.services.requests import Requests
 from palermo.services.stats import ReleaseAsk, Statistics
@@ -107,6 +108,11 @@ class Services:
     @property
     def linkages(self) -> Linkages:
         return self.store.linkages
+
+    @property
+    def network(self) -> Network:
+        """Link analysis and routes of a case."""
+        return Network(self.store)
 
     def close(self) -> None:
         """Release the database connections."""
