@@ -93,41 +93,45 @@ class Network:
         near = ego(graph, entity, radius=radius)
         return {"case": ref, "entity": entity, "elements": elements(near)}
 
-    def path(self, caller: Caller, ref: str, source: str, target: str, *, hops: int | None = None) -> dict[str, Any]:
+    def path(self, caller: Caller, ref: str, source: str, target: str, *, hops: int | None = None,
+             progress: Progress | None = None) -> dict[str, Any]:
         """The shortest chain of ties between two entities and every chain of at most ``hops`` ties (every
         shortest one when not given), with what each step is."""
-        graph = self.chart(caller, ref)
+        graph = self.chart(caller, ref, progress=progress)
         best = shortest_path(graph, source, target)
         found = short_paths(graph, source, target, hops=hops)
         shown = {n for p in [best, *found] for n in p}
         return {"case": ref, "from": source, "to": target, "shortest": best, "paths": found,
                 "nodes": [node_data(graph.nodes[n]) for n in sorted(shown)]}
 
-    def communities(self, caller: Caller, ref: str, *, resolution: float = 1.0) -> list[dict[str, Any]]:
+    def communities(self, caller: Caller, ref: str, *, resolution: float = 1.0,
+                    progress: Progress | None = None) -> list[dict[str, Any]]:
         """The groups of the case's chart (Leiden), largest first, each with its members' captions and kinds."""
         if not 0 < resolution <= 10:
             raise InvalidInput(f"resolution: between 0 and 10, got {resolution}")
-        graph = self.chart(caller, ref)
+        graph = self.chart(caller, ref, progress=progress)
         return [{"community": i, "size": len(g), "members": [node_data(graph.nodes[n]) for n in g]}
                 for i, g in enumerate(communities(graph, resolution=resolution))]
 
-    def brokers(self, caller: Caller, ref: str, *, top: int = 10) -> list[dict[str, Any]]:
+    def brokers(self, caller: Caller, ref: str, *, top: int = 10,
+                progress: Progress | None = None) -> list[dict[str, Any]]:
         """The case's brokers: highest betweenness first, and every articulation point."""
         if not 1 <= top <= 500:
             raise InvalidInput(f"top: between 1 and 500, got {top}")
-        graph = self.chart(caller, ref)
+        graph = self.chart(caller, ref, progress=progress)
         return [{**node_data(graph.nodes[b.id]), "betweenness": round(b.betweenness, 6),
                  "articulation": b.articulation, "degree": b.degree} for b in brokers(graph, top=top)]
 
-    def graphml(self, caller: Caller, ref: str, ask: ChartAsk | None = None) -> bytes:
+    def graphml(self, caller: Caller, ref: str, ask: ChartAsk | None = None, *,
+                progress: Progress | None = None) -> bytes:
         """The case's chart as GraphML, with each node's community."""
-        graph = self.chart(caller, ref, ask)
+        graph = self.chart(caller, ref, ask, progress=progress)
         return graphml(graph, numbered(communities(graph)))
 
-    def routes(self, caller: Caller, ref: str, *, title: str = "Routes",
-               stage_names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    def routes(self, caller: Caller, ref: str, *, title: str = "Routes", stage_names: Mapping[str, str] | None = None,
+               progress: Progress | None = None) -> dict[str, Any]:
         """The case's routes by country, the counted flows and the Sankey figure (plotly JSON)."""
-        found = read_routes(self.entities(caller, ref))
+        found = read_routes(self.entities(caller, ref, progress))
         counted = flows(found)
         return {"case": ref, "routes": [route_data(r) for r in found],
                 "flows": [{"from": f.source, "to": f.target, "count": f.count} for f in counted],
