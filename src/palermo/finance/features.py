@@ -56,7 +56,7 @@ days AS (SELECT acct, day, COUNT(*) AS n FROM io GROUP BY acct, day),
 base AS (SELECT io.acct, SUM(outgoing) AS n_out, SUM(1 - outgoing) AS n_in,
                 COUNT(DISTINCT CASE WHEN outgoing = 1 THEN other END) AS p_out,
                 COUNT(DISTINCT CASE WHEN outgoing = 0 THEN other END) AS p_in,
-                AVG(CASE WHEN io.amount < pop.q01 THEN 1.0 ELSE 0.0 END) AS small_share,
+                AVG(CASE WHEN io.amount < pop.q01 THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END) AS small_share,
                 MIN(io.amount) / MAX(pop.q50) AS smallest, AVG(io.amount) / MAX(pop.q50) AS mean_amount,
                 SUM(CASE WHEN outgoing = 1 THEN io.amount ELSE 0 END)
                   / NULLIF(SUM(CASE WHEN outgoing = 0 THEN io.amount ELSE 0 END), 0) AS out_in,
@@ -67,14 +67,14 @@ burst AS (SELECT acct, MAX(n) AS max_pair_day, SUM(CASE WHEN n >= 2 THEN 1 ELSE 
 rep AS (SELECT acct, MAX(n) AS max_pair FROM pairs GROUP BY acct),
 busy AS (SELECT acct, MAX(n) / AVG(n) AS day_burst FROM days GROUP BY acct),
 peers AS (SELECT {d.quantile('p_in + p_out', 0.5)} AS deg FROM base),
-nb AS (SELECT x.acct, AVG(CASE WHEN bu.max_pair_day >= 2 THEN 1.0 ELSE 0.0 END) AS nb_split,
+nb AS (SELECT x.acct, AVG(CASE WHEN bu.max_pair_day >= 2 THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END) AS nb_split,
               AVG(b2.p_in + b2.p_out) AS nb_deg
        FROM (SELECT DISTINCT acct, other FROM io) x JOIN burst bu ON bu.acct = x.other
        JOIN base b2 ON b2.acct = x.other GROUP BY x.acct)
 SELECT base.acct AS account, CAST(n_in AS DOUBLE), CAST(n_out AS DOUBLE), CAST(p_in AS DOUBLE),
        CAST(p_out AS DOUBLE), (p_in + p_out) / peers.deg, small_share, smallest, mean_amount,
-       LEAST(COALESCE(out_in, 10.0), 10.0), CAST(active_days AS DOUBLE), CAST(max_pair_day AS DOUBLE),
-       CAST(split_days AS DOUBLE), CAST(max_pair AS DOUBLE), day_burst, nb_split, nb_deg / peers.deg
+       LEAST(COALESCE(out_in, CAST(10 AS DOUBLE)), CAST(10 AS DOUBLE)), CAST(active_days AS DOUBLE),
+       CAST(max_pair_day AS DOUBLE), CAST(split_days AS DOUBLE), CAST(max_pair AS DOUBLE), day_burst, nb_split, nb_deg / peers.deg
 FROM base JOIN burst ON burst.acct = base.acct JOIN rep ON rep.acct = base.acct JOIN busy ON busy.acct = base.acct
 JOIN nb ON nb.acct = base.acct CROSS JOIN peers
 ORDER BY base.acct"""
