@@ -47,7 +47,10 @@ class Flow(BaseModel):
     source: str
     target: str
     amount: float
+    currency: str
     count: int
+    first: datetime
+    last: datetime
 
 
 class AlertOut(BaseModel):
@@ -71,7 +74,8 @@ def detail_out(detail: AlertDetail) -> AlertOut:
         alert=detail.alert, explanation=detail.explanation,
         transactions=[Transaction(**{**t, "amount": str(t["amount"])}) for t in detail.transactions],
         parties=[{k: (str(v) if v is not None else None) for k, v in p.items()} for p in detail.parties],
-        flows=[Flow(source=a, target=b, amount=v, count=n) for a, b, v, n in detail.flows])
+        flows=[Flow(source=f.source, target=f.target, amount=float(f.amount), currency=f.currency, count=f.count,
+                    first=f.first, last=f.last) for f in detail.flows])
 
 
 @router.get("/rules", response_model=list[RuleOut])

@@ -6,6 +6,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +24,23 @@ from palermo.model import Alert
 Format = Literal["auto", "csv", "parquet", "amlsim", "ftm"]
 
 
+CASH = "cash"
+"""The side of a cash deposit or withdrawal that has no account."""
+
+
+@dataclass(frozen=True)
+class Flow:
+    """The money one account (or cash) paid another in one currency: total, how many payments, first and last."""
+
+    source: str
+    target: str
+    currency: str
+    amount: Decimal
+    count: int
+    first: datetime
+    last: datetime
+
+
 @dataclass(frozen=True)
 class AlertDetail:
     """An alert with its transactions, the parties of its accounts and the money flows between them."""
@@ -31,7 +49,17 @@ class AlertDetail:
     explanation: str
     transactions: list[dict[str, Any]]
     parties: list[dict[str, Any]]
-    flows: list[tuple[str, str, float, int]]
+    flows: list[Flow]
+
+
+def flows(transactions: Sequence[dict[str, Any]]) -> list[Flow]:
+    """The transactions summed per payer, payee and currency (cash where a side has no account)."""
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for tx in transactions:
+        groups.setdefault((tx["source"] or CASH, tx["target"] or CASH, tx["currency"]), []).append(tx)
+    return [Flow(source=a, target=b, currency=c, amount=sum((Decimal(t["amount"]) for t in txs), Decimal(0)),
+                 count=len(txs), first=min(t["ts"] for t in txs), last=max(t["ts"] for t in txs))
+            for (a, b, c), txs in sorted(groups.items())]
 
 
 class Desk:
@@ -117,14 +145,9 @@ class Desk:
             raise NotFound(f"no alert {alert_id!r}")
         alert = found[0]
         txs = self.ledger.transactions(alert.transactions)
-        flows: dict[tuple[str, str], list[float]] = {}
-        for tx in txs:
-            key = (tx["source"] or "cash", tx["target"] or "cash")
-            flows.setdefault(key, []).append(float(tx["amount"]))
         explanation = next((r.explanation for r in self.pack().rules if r.id == alert.rule), "")
         return AlertDetail(alert=alert, explanation=explanation, transactions=txs,
-                           parties=self.ledger.parties(alert.accounts),
-                           flows=[(a, b, round(sum(v), 2), len(v)) for (a, b), v in sorted(flows.items())])
+                           parties=self.ledger.parties(alert.accounts), flows=flows(txs))
 
     def report(self, alert_ids: Sequence[str], *, reference: str, by: str, reason: str | None = None,
                action: str | None = None, xsd: Path | None = None, profile: Path | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,10 +19,28 @@ from palermo.cases.alerts import file_alerts
 from palermo.cases.identity import Caller
 from palermo.cases.paging import check_window
 from palermo.cases.policy import Action, Actor, decide
+from palermo.errors import InvalidInput
+from palermo.finance import goaml
 from palermo.finance.desk import AlertDetail, Desk
 from palermo.finance.ledger import ledger_file
 from palermo.finance.rules import Pack, load_pack
 from palermo.model import Alert, Case
+
+SCHEMA_HINT = ("the administrator sets PALERMO_GOAML_XSD to the goAML schema (goAMLSchema.xsd) the FIU gives its "
+               "reporting entities, and PALERMO_GOAML_PROFILE to the FIU's codes (docs/finance.md), then restarts "
+               "Palermo")
+
+
+@dataclass(frozen=True)
+class Reporting:
+    """What a goAML report would be made with: the FIU profile and the schema, or what keeps it from being made."""
+
+    fiu: str
+    report_code: str
+    schema: str | None
+    """The configured schema's file name; None when none is configured."""
+    problem: str | None
+    """Why no report can be made yet (no schema, a schema file missing, a profile that does not load)."""
 
 
 class Finance:
@@ -113,8 +132,33 @@ class Finance:
         """A goAML report of the alerts, validated against the FIU's schema before it is returned; the alerts are
         marked escalated, naming the report."""
         actor = self.analyst(caller)
+        if self.options["goaml_xsd"] is None:
+            raise InvalidInput("no goAML schema is configured, so no report can be checked and made",
+                               hint=SCHEMA_HINT)
         with self.desk(actor.agency_id, write=True) as desk:
             return desk.report(alert_ids, reference=reference, by=actor.username, reason=reason, action=action)
+
+    def reporting(self, caller: Caller) -> Reporting:
+        """The FIU profile and schema reports are made with, and whether a report can be made as configured."""
+        self.analyst(caller)
+        xsd: Path | None = self.options["goaml_xsd"]
+        try:
+            profile = goaml.load_profile(self.options["goaml_profile"])
+            fiu, code = profile.fiu, profile.report_code
+        except InvalidInput as exc:
+            return Reporting(fiu="", report_code="", schema=xsd.name if xsd else None, problem=exc.message)
+        if xsd is None:
+            return Reporting(fiu=fiu, report_code=code, schema=None, problem="no goAML schema is configured")
+        if not xsd.is_file():
+            return Reporting(fiu=fiu, report_code=code, schema=xsd.name, problem=f"no schema file {xsd}")
+        return Reporting(fiu=fiu, report_code=code, schema=xsd.name, problem=None)
+
+    def selected(self, caller: Caller, alert_ids: Sequence[str]) -> list[Alert]:
+        """Those of the named alerts that are in the caller's agency's ledger, in the order named."""
+        actor = self.analyst(caller)
+        with self.desk(actor.agency_id) as desk:
+            found = {a.id: a for a in desk.ledger.alerts(ids=list(alert_ids), limit=len(alert_ids) + 1)}
+        return [found[a] for a in dict.fromkeys(alert_ids) if a in found]
 
     def hits(self, caller: Caller, *, pending: bool = False, limit: int = 200) -> list[dict[str, Any]]:
         """Watchlist hits kept for review, undecided first."""

@@ -4,47 +4,23 @@ filing alerts into a case."""
 from __future__ import annotations
 
 import json
-import math
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from palermo.api.deps import Svc
 from palermo.api.finance import ReportRequest, report_filename
 from palermo.cases.policy import Action, Actor
-from palermo.errors import InvalidInput
-from palermo.finance.desk import AlertDetail
+from palermo.errors import InvalidInput, NotFound, PalermoError
 from palermo.model import Case, invalid
 from palermo.services import Services
+from palermo.web.flows import drawing
 from palermo.web.session import Posted, SignedIn, viewer
 from palermo.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(viewer)])
-
-
-def flow_graph(detail: AlertDetail, size: int = 420) -> dict[str, object]:
-    """Positions for a small money-flow drawing: the accounts on a circle, the subject first, arrows for flows."""
-    # Cash has no account on one side (the ledger calls that side "cash"): it is listed, not drawn.
-    names = sorted(({a for f in detail.flows for a in f[:2]} | set(detail.alert.accounts)) - {"cash"},
-                   key=lambda a: (a != detail.alert.subject, a))[:24]
-    centre, radius = size / 2, size / 2 - 60
-    pos = {}
-    for i, name in enumerate(names):
-        angle = 2 * math.pi * i / max(1, len(names)) - math.pi / 2
-        pos[name] = (round(centre + radius * math.cos(angle), 1), round(centre + radius * math.sin(angle), 1))
-    edges = []
-    for source, target, amount, count in detail.flows:
-        if source in pos and target in pos and source != target:
-            (x1, y1), (x2, y2) = pos[source], pos[target]
-            dx, dy = x2 - x1, y2 - y1
-            length = math.hypot(dx, dy) or 1
-            # stop short of the target's circle so the arrowhead shows
-            edges.append({"x1": x1, "y1": y1, "x2": round(x2 - dx / length * 14, 1),
-                          "y2": round(y2 - dy / length * 14, 1), "label": f"{amount:,.0f} ({count})"})
-    nodes = [{"name": n, "x": x, "y": y, "subject": n == detail.alert.subject} for n, (x, y) in pos.items()]
-    return {"size": size, "nodes": nodes, "edges": edges}
 
 
 def _writable_cases(svc: Services, actor: Actor) -> list[Case]:
@@ -70,8 +46,9 @@ def queue(request: Request, session: SignedIn, svc: Svc, rule: str = "", status:
 def alert_page(request: Request, alert_id: str, session: SignedIn, svc: Svc) -> HTMLResponse:
     """One alert: why it was raised, its sources, the transactions and a drawing of the money flows."""
     detail = svc.finance.alert(session.actor, alert_id)
-    return render(request, "finance_alert.html", d=detail, graph=flow_graph(detail),
-                  cases=_writable_cases(svc, session.actor), can_create=session.actor.may(Action.case_create))
+    return render(request, "finance_alert.html", d=detail, graph=drawing(detail),
+                  cases=_writable_cases(svc, session.actor), can_create=session.actor.may(Action.case_create),
+                  setup=svc.finance.reporting(session.actor))
 
 
 @router.post("/finance/cases")
@@ -82,17 +59,56 @@ def file_selected(session: Posted, svc: Svc, alert: list[str] = Form(default_fac
     return RedirectResponse(f"/cases/{quote(filed.reference, safe='')}", status_code=303)
 
 
-@router.post("/finance/report")
-def report(session: Posted, svc: Svc, alert: list[str] = Form(default_factory=list), reference: str = Form(...),
-           reason: str = Form("")) -> Response:
-    """Download a goAML report of the alerts (validated against the FIU's schema first)."""
-    if not alert:
-        raise InvalidInput("tick at least one alert to report")
+def _report_page(request: Request, svc: Services, actor: Actor, alert_ids: list[str], *, reference: str = "",
+                 reason: str = "", action: str = "", error: PalermoError | None = None, blocked: bool = False
+                 ) -> HTMLResponse:
+    """The report form for these alerts, with the analyst's text as they left it and the refusal, if any
+    (``blocked``: a download was asked for while reports cannot be made, which the page explains)."""
+    alerts = svc.finance.selected(actor, alert_ids) if alert_ids else []
+    missing = [a for a in alert_ids if a not in {x.id for x in alerts}]
+    if missing and error is None:
+        error = NotFound(f"no alert {missing[0]!r}")
+    status = error.status if error else 422 if blocked else 200
+    return render(request, "finance_report.html", status=status, alerts=alerts, blocked=blocked,
+                  setup=svc.finance.reporting(actor), reference=reference, reason=reason, action=action, error=error,
+                  back=f"/finance/alerts/{quote(alerts[0].id, safe='')}" if len(alerts) == 1 else "/finance")
+
+
+@router.get("/finance/report", response_class=HTMLResponse)
+def report_form(request: Request, session: SignedIn, svc: Svc, alert: list[str] = Query(default_factory=list)
+                ) -> HTMLResponse:
+    """The goAML report of the alerts named: what it will hold, what it is checked against, your reason."""
+    first = alert[0].removeprefix("alr-")[:8] if alert else ""
+    return _report_page(request, svc, session.actor, alert[:200], reference=f"STR-{first}" if first else "STR")
+
+
+@router.post("/finance/report", response_class=Response)
+def report(request: Request, session: Posted, svc: Svc, alert: list[str] = Form(default_factory=list),
+           reference: str = Form(""), reason: str = Form(""), action: str = Form(""), draft: str = Form("")
+           ) -> Response:
+    """Download a goAML report of the alerts (validated against the FIU's schema first). A refused report comes
+    back on the report page with the reason and everything the analyst wrote; ``draft`` only opens that page."""
+    alert = alert[:200]
+    if draft:
+        return _report_page(request, svc, session.actor, alert, reference=reference.strip() or "STR")
+    if svc.finance.reporting(session.actor).problem:
+        return _report_page(request, svc, session.actor, alert, reference=reference, reason=reason, action=action,
+                            blocked=True)
     try:
-        body = ReportRequest(alerts=alert, reference=reference.strip(), reason=reason.strip() or None)
-    except ValidationError as exc:
-        raise invalid(exc) from None
-    xml = svc.finance.report(session.actor, body.alerts, reference=body.reference, reason=body.reason)
+        if not alert:
+            raise InvalidInput("tick at least one alert to report")
+        if not reference.strip():
+            raise InvalidInput("reference: give your reference for this report (the FIU quotes it back)")
+        try:
+            body = ReportRequest(alerts=alert, reference=reference.strip(), reason=reason.strip() or None,
+                                 action=action.strip() or None)
+        except ValidationError as exc:
+            raise invalid(exc) from None
+        xml = svc.finance.report(session.actor, body.alerts, reference=body.reference, reason=body.reason,
+                                 action=body.action)
+    except PalermoError as exc:
+        return _report_page(request, svc, session.actor, alert, reference=reference, reason=reason, action=action,
+                            error=exc)
     return Response(xml, media_type="application/xml",
                     headers={"content-disposition": f'attachment; filename="{report_filename(body.reference)}.xml"'})
 
