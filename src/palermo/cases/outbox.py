@@ -58,7 +58,7 @@ class Outbox:
 
     def preview(self, caller: Caller, ref: str, *, agreement: str, recipient: str, purpose: str,
                 entities: Sequence[str] | None = None, reference: str | None = None,
-                include: Iterable[str] = CONTENT, attachments: Sequence[str] | None = None) -> OutboxEntry:
+                include: Iterable[str] = CONTENT, attachments: Sequence[int] | None = None) -> OutboxEntry:
         """What of the case would leave for ``recipient`` under ``agreement`` for ``purpose`` (all its entities,
         or those named, and of ``include`` its notes, attachments (all, or those named) and exhibits), with every
         omission and redaction and its reason; nothing leaves yet."""
@@ -209,7 +209,7 @@ class Outbox:
 
     def _plan(self, unit: Unit, case: Opened, agreement: Agreement, recipient: str, recipient_state: str,
               purpose: str, chosen: Sequence[str] | None, custody: dict[str, bytes], *,
-              include: frozenset[str], files: Sequence[str] | None = None) -> Preview:
+              include: frozenset[str], files: Sequence[int] | None = None) -> Preview:
         """The exchange engine's preview of the case content; records received from abroad whose handling code
         keeps them here are left out first, each with its reason."""
         conn, actor = unit.conn, unit.actor

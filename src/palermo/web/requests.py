@@ -193,7 +193,7 @@ def _routes(svc: Services, actor: Actor, state: str) -> list[tuple[str, str, lis
         mine = agreement.party(actor.agency_id)
         if mine is None or not mine.may_send:
             continue
-        routes += [(agreement.id, p.agency, list(agreement.purposes)) for p in partners
+        routes += [(agreement.id, p.agency, [str(x) for x in agreement.purposes]) for p in partners
                    if (theirs := agreement.party(p.agency)) is not None and theirs.may_receive]
     return routes
 
