@@ -80,7 +80,7 @@ def test_too_few_sure_records_use_the_agreed_threshold() -> None:
 def test_the_rule_and_the_parameters_are_checked() -> None:
     with pytest.raises(ValueError, match="lowest is above highest"):
         AdaptiveThreshold(lowest=0.9, highest=0.8)
-    with pytest.raises(InvalidInput, match="threshold: with adaptive, between"):
+    with pytest.raises(InvalidInput, match=r"threshold: 0.9 is outside 0.6-0.8, the range the matcher chooses in"):
         propose("gb-ro-2026-0009", ("GB-NCA", "RO-IGPR"), person_schema(), threshold=0.9)
     fixed = propose("gb-ro-2026-0009", ("GB-NCA", "RO-IGPR"), person_schema(), threshold=0.9, adaptive=None)
     assert fixed.adaptive is None and fixed.threshold == 0.9

@@ -85,7 +85,8 @@ class Parameters(Frozen):
         if self.linkage().digest() != self.schema_sha256:
             raise ValueError("schema_sha256 is not the digest of the schema")
         if self.adaptive and not self.adaptive.lowest <= self.threshold <= self.adaptive.highest:
-            raise ValueError("threshold: with adaptive, between adaptive.lowest and adaptive.highest")
+            raise ValueError(f"threshold: {self.threshold} is outside {self.adaptive.lowest}-{self.adaptive.highest}, "
+                             "the range the matcher chooses in (for a fixed threshold, adaptive is null)")
         return self
 
     def linkage(self) -> LinkageSchema:
