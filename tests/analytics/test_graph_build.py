@@ -46,6 +46,14 @@ def test_shared_phone_ties_two_people_and_a_lone_number_does_not() -> None:
     assert shortest_path(graph, "ana", "bo") == ["ana", "phone:+441234567890", "bo"]
 
 
+def test_a_number_with_its_own_record_ties_to_that_record() -> None:
+    line = {"id": "line-1", "schema": "UserAccount", "properties": {"username": ["+441234567890"],
+                                                                    "phone": ["+441234567890"]}}
+    graph = build_graph([person("ana", phone=["+441234567890"]), line])
+    assert set(graph.nodes) == {"ana", "line-1"}  # no second node for the same number
+    assert [(e.source, e.target, e.kind) for e in graph.edges] == [("ana", "line-1", "phone")]
+
+
 def test_canonical_ids_fold_resolved_records_into_one_node() -> None:
     rows = [person("ana-1"), person("ana-2"), person("bo"), pay("p1", "ana-1", "bo", "10", "2021-01-01"),
             pay("p2", "ana-2", "bo", "5", "2021-02-01")]

@@ -123,13 +123,14 @@ def build_graph(entities: Iterable[Mapping[str, Any]], *, canonical: Mapping[str
         node = _node(row, schema)
         key = resolve.get(node.id, node.id)
         nodes[key] = _fold(nodes.get(key), node, key)
-    nodes.update(_phones(rows))
+    numbers, fresh = _phones(rows, nodes)
+    nodes.update(fresh)
     ties: dict[tuple[str, str, str], Edge] = {}
     dangling = 0
     for row in rows:
         schema = model.get(row["schema"])
         assert schema is not None
-        for edge in _edges(row, schema, nodes):
+        for edge in _edges(row, schema, numbers):
             a, b = resolve.get(edge.source, edge.source), resolve.get(edge.target, edge.target)
             if a not in nodes or b not in nodes:
                 dangling += 1
@@ -180,7 +181,7 @@ def _fold(known: Node | None, node: Node, key: str) -> Node:
                    "members": tuple(sorted({*known.members, *node.members}))})
 
 
-def _edges(row: Mapping[str, Any], schema: Schema, nodes: Mapping[str, Node]) -> Iterable[Edge]:
+def _edges(row: Mapping[str, Any], schema: Schema, numbers: Mapping[str, str]) -> Iterable[Edge]:
     """The ties one entity draws: a relationship between its two ends (a payment also goes from account to account
     and ties each party to the account it used), an entity property (an account's owner, a trip's end location), a shared phone number."""
     properties = row.get("properties") or {}
@@ -211,10 +212,9 @@ def _edges(row: Mapping[str, Any], schema: Schema, nodes: Mapping[str, Node]) ->
                 yield Edge(entity_id, str(value), prop.name, prop.label, start=start, end=end, via=(entity_id,))
         elif prop.type == registry.phone:
             for value in properties.get(prop.name) or []:
-                phone = PHONE_PREFIX + str(value)
-                if phone not in nodes:
-                    continue
-                yield Edge(entity_id, phone, "phone", "uses number", via=(entity_id,))
+                phone = numbers.get(str(value))
+                if phone is not None and phone != entity_id:
+                    yield Edge(entity_id, phone, "phone", "uses number", via=(entity_id,))
 
 
 def _amount(properties: Mapping[str, Any]) -> tuple[float, str | None]:
@@ -237,9 +237,10 @@ def _merge(known: Edge | None, edge: Edge) -> Edge:
                 start=min(starts) if starts else None, end=max(ends) if ends else None, via=known.via + edge.via)
 
 
-def _phones(rows: Iterable[Mapping[str, Any]]) -> dict[str, Node]:
-    """A node for every phone number given as a property of two or more entities: the shared number is what ties
-    them (a number only one entity gives adds nothing to the chart)."""
+def _phones(rows: Iterable[Mapping[str, Any]], nodes: Mapping[str, Node]) -> tuple[dict[str, str], dict[str, Node]]:
+    """Phone numbers given as a property, and the node each ties to: the phone's own record (a UserAccount with
+    that number) where the case has one, else a node of its own when two or more entities give the number (a
+    number only one entity gives adds nothing). Returns number -> node ID, and the new nodes."""
     seen: dict[str, set[str]] = {}
     for row in rows:
         schema = model.get(str(row.get("schema")))
@@ -248,8 +249,17 @@ def _phones(rows: Iterable[Mapping[str, Any]]) -> dict[str, Node]:
             if prop.type == registry.phone:
                 for value in (row.get("properties") or {}).get(prop.name) or []:
                     seen.setdefault(str(value), set()).add(str(row["id"]))
-    return {PHONE_PREFIX + number: Node(id=PHONE_PREFIX + number, kind="phone", schema="Phone", caption=number)
-            for number, ids in seen.items() if len(ids) > 1}
+    numbers: dict[str, str] = {}
+    fresh: dict[str, Node] = {}
+    for number, ids in seen.items():
+        own = sorted(i for i in ids if i in nodes and nodes[i].kind == "phone")
+        if own:
+            numbers[number] = own[0]
+        elif len(ids) > 1:
+            numbers[number] = PHONE_PREFIX + number
+            fresh[PHONE_PREFIX + number] = Node(id=PHONE_PREFIX + number, kind="phone", schema="Phone",
+                                                caption=number)
+    return numbers, fresh
 
 
 def within(graph: LinkGraph, start: date | None, end: date | None, *, undated: bool = True) -> LinkGraph:

@@ -23,9 +23,9 @@ def node_data(node: Node, community: int | None = None) -> dict[str, Any]:
             "countries": " ".join(node.countries), "community": -1 if community is None else community}
 
 
-def edge_data(number: int, edge: Edge) -> dict[str, Any]:
-    """What the chart and the GraphML file say about a tie."""
-    return {"id": f"e{number}", "source": edge.source, "target": edge.target, "kind": edge.kind, "label": edge.label,
+def edge_data(edge: Edge) -> dict[str, Any]:
+    """What the chart and the GraphML file say about a tie (its ID the same in every answer: ends and kind)."""
+    return {"id": f"{edge.source}>{edge.target}>{edge.kind}", "source": edge.source, "target": edge.target, "kind": edge.kind, "label": edge.label,
             "count": edge.count, "amount": edge.amount, "currency": edge.currency or "", "start": edge.start or "",
             "end": edge.end or "", "via": " ".join(edge.via)}
 
@@ -34,7 +34,7 @@ def elements(graph: LinkGraph, groups: Mapping[str, int] | None = None) -> list[
     """The chart as cytoscape.js elements: nodes first, then edges."""
     groups = groups or {}
     return ([{"group": "nodes", "data": node_data(n, groups.get(n.id))} for n in graph.nodes.values()]
-            + [{"group": "edges", "data": edge_data(i, e)} for i, e in enumerate(graph.edges)])
+            + [{"group": "edges", "data": edge_data(e)} for e in graph.edges])
 
 
 def graphml(graph: LinkGraph, groups: Mapping[str, int] | None = None) -> bytes:

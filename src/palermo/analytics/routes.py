@@ -16,6 +16,7 @@ from followthemoney.types import registry
 ROUTE_ROLES = ("victim", "suspect")
 """Persons in these case roles give a route from their records (nationality -> residence) when no trip does."""
 STAGES = ("origin", "transit", "destination")
+STAGE_COLOURS = {"origin": "#1f4e8c", "transit": "#b07800", "destination": "#b3261e"}
 
 
 @dataclass(frozen=True)
@@ -140,9 +141,10 @@ def sankey(found: Sequence[Flow], *, title: str, stage_names: Mapping[str, str] 
 
     figure = go.Figure(go.Sankey(
         arrangement="snap",
-        node={"label": [name(k) for k in labels], "pad": 18, "thickness": 16},
+        node={"label": [name(k) for k in labels], "pad": 18, "thickness": 16,
+              "color": [STAGE_COLOURS[k.split(":")[1]] for k in labels]},
         link={"source": [index[f.source] for f in found], "target": [index[f.target] for f in found],
-              "value": [f.count for f in found]}))
+              "value": [f.count for f in found], "color": "rgba(31, 78, 140, 0.25)"}))
     figure.update_layout(title=title, height=max(320, 40 * len(labels)), margin={"l": 20, "r": 20, "t": 50, "b": 20},
                          font={"size": 13})
     out: dict[str, Any] = figure.to_plotly_json()

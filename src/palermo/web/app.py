@@ -20,6 +20,7 @@ from palermo.web import (
     finance,
     home,
     linkage,
+    network,
     pages,
     protection,
     requests,
@@ -31,7 +32,7 @@ from palermo.web.session import LoginRequired, viewer
 from palermo.web.templating import STATIC, render
 
 ROUTERS = (home.router, pages.router, workspace.router, evidence.router, protection.router, screening.router,
-           finance.router, stats.router, exchange.router, requests.router, linkage.router)
+           finance.router, stats.router, exchange.router, requests.router, linkage.router, network.router)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
