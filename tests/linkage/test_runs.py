@@ -111,3 +111,11 @@ def test_a_declined_summary_reveals_nothing_and_an_altered_message_is_refused(tw
     assert kept(gb, started.exchange) == kept(ro, started.exchange) == (None, {})
     with pytest.raises(NotPermitted):  # an administrator does not send case content abroad
         gb.cs.linkages.start(gb.admin, "GB-LINK", RO)
+
+
+def test_a_threshold_given_is_the_one_used(two) -> None:  # type: ignore[no-untyped-def]
+    gb, _ = two
+    chosen = json.loads(gb.cs.linkages.start(gb.investigator, "GB-LINK", RO).outgoing or "{}")
+    fixed = json.loads(gb.cs.linkages.start(gb.investigator, "GB-LINK", RO, threshold=0.9).outgoing or "{}")
+    assert chosen["body"]["parameters"]["adaptive"] is not None  # by default the matcher chooses from the scores
+    assert (fixed["body"]["parameters"]["adaptive"], fixed["body"]["parameters"]["threshold"]) == (None, 0.9)

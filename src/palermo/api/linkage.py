@@ -23,7 +23,8 @@ class Strict(BaseModel):
 
 class Start(Strict):
     partner: str = Field(description="the partner agency (in your partner directory)")
-    threshold: float | None = Field(default=None, gt=0, le=1, description="similarity at which two persons match")
+    threshold: float | None = Field(default=None, gt=0, le=1, description="a fixed similarity at which two persons "
+                                    "match (default: the matcher chooses it from the exchange's own scores)")
 
 
 class Answer(Strict):

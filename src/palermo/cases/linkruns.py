@@ -65,15 +65,18 @@ class Linkages:
         self.directory = directory
 
     def start(self, caller: Caller, ref: str, partner: str, threshold: float | None = None) -> LinkageRun:
-        """Propose a linkage of the persons of case ``ref`` with partner ``partner``: this agency matches. The
-        run's ``outgoing`` message (the parameters and this agency's secret half, sealed to the partner) is for
-        the partner."""
+        """Propose a linkage of the persons of case ``ref`` with partner ``partner``: this agency matches, at the
+        threshold it chooses from the exchange's own scores, or at ``threshold`` when one is given. The run's
+        ``outgoing`` message (the parameters and this agency's secret half, sealed to the partner) is for the
+        partner."""
         with self.gate.case(caller, ref, Action.exchange_send, immediate=True) as (unit, case):
             me = unit.actor.agency_id
             card = self.directory.partners_of(unit.conn, me).get(partner)
             exchange = f"{me}-{partner}-{date.today().isoformat()}-{secrets.token_hex(4)}"
-            params = propose(exchange, (me, partner), person_schema(),
-                             DEFAULT_THRESHOLD if threshold is None else threshold)
+            if threshold is None:
+                params = propose(exchange, (me, partner), person_schema(), DEFAULT_THRESHOLD)
+            else:
+                params = propose(exchange, (me, partner), person_schema(), threshold, adaptive=None)
             mine = contribute(params, me)
             stamp = now()
             unit.conn.execute(insert(t.linkage_run).values(

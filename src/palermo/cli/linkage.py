@@ -41,7 +41,8 @@ def _show(run: LinkageRun, output: Path | None, as_json: bool) -> None:
 
 @linkage_app.command("start")
 def start(case: str, as_user: AsUser, to: Annotated[str, typer.Option("--to", help="the partner agency")],
-          output: Out = None, threshold: Annotated[float | None, typer.Option(help="match threshold")] = None,
+          output: Out = None, threshold: Annotated[float | None, typer.Option(
+              help="a fixed match threshold (default: chosen from the exchange's own scores)")] = None,
           as_json: JsonOpt = False) -> None:
     """Propose a linkage of CASE's persons with a partner (you match); give the partner the message."""
     svc = services()
