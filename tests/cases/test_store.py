@@ -28,7 +28,7 @@ def snapshot(cs: CaseStore) -> dict[str, int]:
 
 def test_migration_is_idempotent_and_at_head(cs: CaseStore) -> None:
     cs.store.upgrade()
-    assert cs.store.revision() == "0006"
+    assert cs.store.revision() == "0007"
 
 
 def test_duplicate_reference_is_refused_and_nothing_changes(cs: CaseStore, world: dict[str, Actor]) -> None:

@@ -31,6 +31,7 @@ from palermo.cases.policy import Action, Actor, Role
 from palermo.cases.records import Records
 from palermo.cases.referrals import Referrals
 from palermo.cases.register import RequestRegister
+from palermo.cases.resolutions import Resolutions
 from palermo.cases.screenings import Screenings
 from palermo.cases.sealing import Keyring
 from palermo.cases.search import Search
@@ -70,6 +71,7 @@ class CaseStore:
     register: RequestRegister
     linkages: Linkages
     facts: Facts
+    resolutions: Resolutions
 
     def dispose(self) -> None:
         """Close the database connections."""
@@ -100,7 +102,8 @@ def open_case_store(data_dir: Path, *, url: str | None = None, secret: str | Non
                      screenings=Screenings(gate, victims), directory=directory,
                      outbox=Outbox(gate, records, directory, evidence), inbox=Inbox(gate, records, directory),
                      teams=Teams(gate, directory), register=RequestRegister(gate, evidence),
-                     linkages=Linkages(gate, directory), facts=Facts(gate))
+                     linkages=Linkages(gate, directory), facts=Facts(gate),
+                     resolutions=Resolutions(gate))
 
 
 def _has_agencies(store: Store) -> bool:

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -554,3 +555,68 @@ linkage_run = Table(
 """An agency's side of a privacy-preserving linkage with a partner: the parameters, its secret half, the partner's
 and the key from its pseudonymous references to its persons (sealed under the agency key), the encoded files (at
 the matcher), the result, confirmations and, once revealed, its matches."""
+
+resolution_model = Table(
+    "resolution_model", metadata,
+    Column("agency_id", String(64), ForeignKey("agency.id"), primary_key=True),
+    Column("dataset", String(200), primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("model", Text, nullable=False),
+    Column("records", Integer, nullable=False),
+    Column("cases", Text, nullable=False),
+    Column("trained_by", String(32), nullable=False),
+    Column("trained_at", DateTime(timezone=True), nullable=False),
+    Column("run_by", String(32), nullable=False),
+    Column("run_at", DateTime(timezone=True), nullable=False),
+)
+"""An agency's entity-resolution model of one kind for one dataset (Splink's settings with the learned m and u, as
+JSON), the cases it was last run on (IDs) and when it was trained and last run."""
+
+resolution_candidate = Table(
+    "resolution_candidate", metadata,
+    Column("agency_id", String(64), ForeignKey("agency.id"), primary_key=True),
+    Column("dataset", String(200), primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("left_id", String(240), primary_key=True),
+    Column("right_id", String(240), primary_key=True),
+    Column("probability", Float, nullable=False),
+    Column("weight", Float, nullable=False),
+    Column("explanation", Text, nullable=False),
+)
+"""The scored pairs of the last run of a dataset (records as CASE_ID:ENTITY_ID), each with its waterfall."""
+
+resolution_judgement = Table(
+    "resolution_judgement", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("agency_id", String(64), ForeignKey("agency.id"), nullable=False, index=True),
+    Column("left_id", String(240), nullable=False),
+    Column("right_id", String(240), nullable=False),
+    Column("verdict", String(10), nullable=False),
+    Column("judged_by", String(32), nullable=False),
+    Column("judged_at", DateTime(timezone=True), nullable=False),
+)
+"""Analysts' judgements of pairs of records (same, different, unsure), never changed: the latest of a pair
+counts."""
+
+resolution_identity = Table(
+    "resolution_identity", metadata,
+    Column("agency_id", String(64), ForeignKey("agency.id"), primary_key=True),
+    Column("dataset", String(200), primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("record_id", String(240), primary_key=True),
+    Column("canonical_id", String(40), nullable=False, index=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+"""The canonical ID each record of a dataset resolves to (stable across runs and added records)."""
+
+resolution_redirect = Table(
+    "resolution_redirect", metadata,
+    Column("agency_id", String(64), ForeignKey("agency.id"), primary_key=True),
+    Column("dataset", String(200), primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("old_id", String(40), primary_key=True),
+    Column("canonical_id", String(40), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+"""Canonical IDs absorbed into another when identities merged: a reference to the old ID still finds the
+identity."""

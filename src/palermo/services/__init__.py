@@ -29,6 +29,7 @@ from palermo.cases.transfer import Transfer
 from palermo.cases.victims import Victims
 from palermo.law import Library, load_library
 from palermo.protection import load_indicators
+from palermo.services.analytics import Resolution
 from palermo.services.exchange import Exchange
 from palermo.services.finance import Finance
 from palermo.services.network import Network
@@ -48,6 +49,7 @@ class Services:
     protection: Protection
     exchange: Exchange
     requests: Requests
+    resolution: Resolution
 
     @property
     def accounts(self) -> Accounts:
@@ -137,7 +139,7 @@ def open_services(data_dir: Path, *, database_url: str | None = None, secret: st
     stats = Statistics(store, library, store_path=stats_store or data_dir / "stats.duckdb", index_3p=index_3p)
     protection = Protection(store, library, stats, load_indicators(indicators or []))
     return Services(store=store, library=library, finance=finance, stats=stats, protection=protection,
-                    exchange=Exchange(store), requests=Requests(store, library))
+                    exchange=Exchange(store), requests=Requests(store, library), resolution=Resolution(store))
 
 
 __all__ = ["ReleaseAsk", "Services", "open_services"]
