@@ -303,11 +303,30 @@ def editable(schema_name: str) -> list[str]:
 
 
 def ends(schema_name: str, properties: dict[str, list[str]]) -> tuple[list[str], list[str]] | None:
-    """For a relationship (Payment, Membership, UnknownLink ...): the IDs at its source and target ends."""
+    """For a relationship (Payment, Membership, UnknownLink ...): the IDs at its source and target ends; a payment
+    whose payer (or beneficiary) is not known is drawn from (or to) its account, when that is known."""
     schema = model.get(schema_name)
     if schema is None or not schema.edge or not schema.source_prop or not schema.target_prop:
         return None
-    return properties.get(schema.source_prop.name, []), properties.get(schema.target_prop.name, [])
+    source, target = schema.source_prop.name, schema.target_prop.name
+    return (properties.get(source) or properties.get(f"{source}Account", []),
+            properties.get(target) or properties.get(f"{target}Account", []))
+
+
+def money(properties: dict[str, list[str]]) -> str:
+    """What a payment (or any entity with an amount) says about money, as a person reads it: '1,001.00 EUR on
+    2025-09-27 (cash)'; empty without an amount."""
+    amounts = properties.get("amount", [])
+    try:
+        shown = f"{float(amounts[0]):,.2f}" if amounts else ""
+    except ValueError:
+        shown = amounts[0]
+    if not shown:
+        return ""
+    currency = " ".join(properties.get("currency", [])[:1])
+    day = (properties.get("date") or properties.get("startDate") or [""])[0][:10]
+    purpose = (properties.get("purpose") or [""])[0]
+    return f"{shown} {currency}".strip() + (f" on {day}" if day else "") + (f" ({purpose})" if purpose else "")
 
 
 SEARCHED = (registry.name, registry.identifier, registry.phone, registry.email, registry.address)

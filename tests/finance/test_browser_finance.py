@@ -170,3 +170,22 @@ def test_the_money_flow_drawing_can_be_read(server, page, rule: str) -> None:  #
         assert not any(_overlap(name, mark) for mark in marks), (name, marks)
     for i, one in enumerate(names):
         assert not any(_overlap(one, other) for other in names[i + 1:])
+
+
+def test_a_case_filed_from_an_alert_shows_who_paid_whom_how_much_and_when(server, page) -> None:  # type: ignore[no-untyped-def]
+    base, _ = server
+    page.goto(base + "/finance?rule=cycle&status=")
+    page.click("#alerts a >> nth=0")
+    holders = page.locator("#flows text.node-label").all_text_contents()
+    page.locator("#file-form select[name=case]").select_option("")
+    page.locator("#file-form button").click()
+    assert "/cases/FIU-" in page.url
+    page.goto(page.url + "?schema=Payment")
+    shot(page, "case-payments")
+    rows = [r for r in page.locator("#entity-table tr").all_inner_texts() if "Payment" in r]
+    assert len(rows) >= 3
+    for row in rows:
+        label = row.split("\t")[0]
+        assert "?" not in label and " → " in label and " EUR on 20" in label, label
+        payer = label.split(" → ")[0]
+        assert any(payer in h for h in holders), (payer, holders)  # the holder's name, not an account number

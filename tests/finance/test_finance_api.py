@@ -116,3 +116,25 @@ def test_reviews_stay_when_monitoring_finds_the_alert_again(client: TestClient, 
     assert after["status"] == "escalated" and filed.json()["reference"] in after["review_reason"]
     bad = client.post(f"/api/finance/alerts/{other}/review", json={"status": "closed", "reason": "x"})
     assert bad.status_code == 422
+
+
+def test_a_case_filed_from_an_alert_shows_who_paid_whom_how_much_and_when(client: TestClient) -> None:
+    alert = client.get("/api/finance/alerts", params={"rule": "funnel_account"}).json()[0]
+    detail = client.get(f"/api/finance/alerts/{alert['id']}").json()
+    holder = {p["account"]: p["name"] for p in detail["parties"]}
+    ref = client.post("/api/finance/cases", json={"alerts": [alert["id"]]}).json()["reference"]
+    payments = client.get(f"/api/cases/{ref}/entities", params={"schema": "Payment", "limit": 200}).json()["items"]
+    by_number = {p["properties"]["transactionNumber"][0]: p for p in payments}
+    for tx in detail["transactions"]:
+        payment = by_number[tx["tx_id"]]
+        props = payment["properties"]
+        assert props["currency"] == [tx["currency"]] and props["date"][0][:10] == tx["ts"][:10]
+        for side, end in (("source", "payer"), ("target", "beneficiary")):
+            if tx[side]:  # an account the bank knows the holder of: the holder pays or is paid, from the account
+                assert props[f"{end}Account"] and (end in props) == bool(holder.get(tx[side]))
+            else:  # cash: no account on that side
+                assert f"{end}Account" not in props and end not in props
+        label = payment["label"]
+        assert "? → ?" not in label and f"{float(tx['amount']):,.2f} {tx['currency']} on {tx['ts'][:10]}" in label
+        if tx["target"] and holder.get(tx["target"]):
+            assert label.split(": ")[0].endswith(f"→ {holder[tx['target']]}")

@@ -26,8 +26,10 @@ def _key(kind: str, value: str) -> str:
 
 def alert_entities(details: Sequence[AlertDetail]) -> list[dict[str, Any]]:
     """FtM entities for the alerts' evidence: BankAccount per account, Person/Company per known holder with an
-    Ownership link, Payment per transaction (cash shown as a payment without an account on that side)."""
+    Ownership link, Payment per transaction from payer to beneficiary (the account holders, where the bank named
+    them) with both accounts, amount, currency, date and purpose (cash: no account on that side)."""
     out: dict[str, dict[str, Any]] = {}
+    holders: dict[str, str] = {}  # account -> its named holder's entity
     for detail in details:
         for party in detail.parties:
             account = str(party["account"])
@@ -44,19 +46,23 @@ def alert_entities(details: Sequence[AlertDetail]) -> list[dict[str, Any]]:
                     if value:
                         props[prop] = [value]
                 out[holder_id] = {"id": holder_id, "schema": schema, "properties": props}
+                holders[account] = holder_id
                 own_id = _key("own", f"{holder_id}:{acct_id}")
                 out[own_id] = {"id": own_id, "schema": "Ownership",
                                "properties": {"owner": [holder_id], "asset": [acct_id]}}
+    for detail in details:  # every holder is known before the payments name them
         for tx in detail.transactions:
             pay_id = _key("pay", str(tx["tx_id"]))
             props = {"transactionNumber": [str(tx["tx_id"])], "amount": [str(Decimal(tx["amount"]))],
                      "currency": [str(tx["currency"])], "date": [tx["ts"].isoformat(timespec="seconds")]}
-            for side, prop in (("source", "payerAccount"), ("target", "beneficiaryAccount")):
+            for side, end in (("source", "payer"), ("target", "beneficiary")):
                 if tx.get(side):
                     acct_id = _key("acct", str(tx[side]))
                     out.setdefault(acct_id, {"id": acct_id, "schema": "BankAccount",
                                              "properties": {"accountNumber": [str(tx[side])]}})
-                    props[prop] = [acct_id]
+                    props[f"{end}Account"] = [acct_id]
+                    if str(tx[side]) in holders:
+                        props[end] = [holders[str(tx[side])]]
             purpose = " ".join(str(x) for x in (tx.get("channel"), tx.get("category"), tx.get("memo")) if x)
             if purpose:
                 props["purpose"] = [purpose]

@@ -147,10 +147,15 @@ class Records:
         names = self.captions(conn, case, [i for src, dst in ends.values() for i in (*src, *dst)])
         captions = {r.id: r.caption for r in rows}
         out = {}
+        properties = {r.id: r.properties for r in rows}
         for entity_id, (src, dst) in ends.items():
             label = f"{', '.join(names.get(i, i) for i in src) or '?'} → {', '.join(names.get(i, i) for i in dst) or '?'}"
             own = captions[entity_id]
-            out[entity_id] = label if own in ("", "Other link") or own == entity_id else f"{label} ({own})"
+            paid = ftm.money(properties[entity_id])
+            if paid:  # a payment: how much, in which currency, when
+                out[entity_id] = f"{label}: {paid}"
+            else:
+                out[entity_id] = label if own in ("", "Other link") or own == entity_id else f"{label} ({own})"
         return out
 
     def entities(self, conn: Connection, case: Opened, rows: Sequence[Row[Any]]) -> list[Entity]:

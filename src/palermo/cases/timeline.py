@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select
 
+from palermo import ftm
 from palermo.cases import tables as t
 from palermo.cases.accounts import now
 from palermo.cases.audit import record
@@ -43,6 +44,7 @@ class Timeline:
             for r in unit.conn.execute(select(t.entity).where(t.entity.c.case_id == case.id,
                                                               t.entity.c.schema.in_(list(DATED)))):
                 for value in r.properties.get(DATED[r.schema], [])[:1]:
-                    out.append(TimelineEvent(date=value[:10], summary=f"{r.schema}: {r.caption}", entity_ids=[r.id],
+                    said = ftm.money(r.properties) or r.caption  # a payment: how much, in which currency
+                    out.append(TimelineEvent(date=value[:10], summary=f"{r.schema}: {said}", entity_ids=[r.id],
                                              source="entity"))
         return sorted(out, key=lambda e: e.date)
