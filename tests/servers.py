@@ -6,8 +6,12 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -36,3 +40,25 @@ def stop(proc: subprocess.Popen[str]) -> str:
     proc.terminate()
     _, err = proc.communicate(timeout=20)
     return err
+
+
+@contextmanager
+def in_thread(app: Any) -> Iterator[str]:
+    """Serve an ASGI app on a free loopback port from a thread of this process; its base URL while it runs."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

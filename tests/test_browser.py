@@ -4,14 +4,13 @@ page, builds a case, reveals a victim's identity with a reason; the navigation f
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from .servers import in_thread
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -35,8 +34,6 @@ CHIEF = ("chief", "chief-of-unit-password")
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _require_browser()
-    import uvicorn
-
     from palermo.cases.demo import create_demo
     from palermo.finance.desk import Desk
     from palermo.settings import Settings
@@ -53,20 +50,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     desk.monitor()
     desk.close()
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with in_thread(app) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +157,7 @@ def test_open_an_alert_see_its_transactions_and_file_it_into_a_case(server, page
     txs = page.locator("#transactions tr")
     assert txs.count() >= 4  # header + at least three hops
     assert "transfer" in page.locator("#transactions").inner_text()
-    assert page.locator("#flows line").count() >= 3 and page.locator("#flows circle").count() >= 3
+    assert page.locator("#flows path[marker-end]").count() >= 3 and page.locator("#flows circle").count() >= 3
 
     page.locator("#file-form select[name=case]").select_option("")
     page.locator("#file-form input[name=title]").fill("Circular transfers, Lyon")

@@ -8,15 +8,13 @@ Set PALERMO_SCREENSHOTS to a folder to keep a screenshot of each page looked at.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ..servers import in_thread
 from ..test_browser import ARGS, CHROMIUM, _require_browser
 
 pytestmark = pytest.mark.browser
@@ -27,8 +25,6 @@ REASON = "Cash at night in three towns, paid on within hours; the holder's 'cous
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
     _require_browser()
-    import uvicorn
-
     from palermo.finance.desk import Desk
     from palermo.settings import Settings
     from palermo.web import create_app
@@ -43,19 +39,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]
     desk.generate(20_000, seed=3)
     desk.monitor()
     desk.close()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", app
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with in_thread(app) as base:
+        yield base, app
 
 
 @pytest.fixture(scope="module")
