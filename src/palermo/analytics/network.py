@@ -9,7 +9,6 @@ import warnings
 from dataclasses import dataclass
 
 import igraph as ig
-import leidenalg
 
 from palermo.analytics.graph import LinkGraph
 from palermo.errors import InvalidInput, NotFound
@@ -46,14 +45,18 @@ class Betweenness:
 
 def communities(graph: LinkGraph, *, resolution: float = 1.0, seed: int = 0) -> list[list[str]]:
     """Groups of parties more tied to each other than to the rest (Leiden, modularity with ties weighted by how
-    many records and how much money stand behind them); largest group first, each sorted."""
+    many records and how much money stand behind them, iterated until no node moves); largest group first, each
+    sorted. The same chart and seed give the same groups."""
     if not graph.nodes:
         return []
-    partition = leidenalg.find_partition(graph.igraph, leidenalg.RBConfigurationVertexPartition,
-                                         weights="weight", resolution_parameter=resolution, seed=seed,
-                                         n_iterations=-1)
+    ig.set_random_number_generator(random.Random(seed))  # igraph's C Leiden draws from this generator
+    try:
+        found = graph.igraph.community_leiden(objective_function="modularity", weights="weight",
+                                              resolution=resolution, n_iterations=-1)
+    finally:
+        ig.set_random_number_generator(random)
     names = graph.igraph.vs["name"]
-    groups = [sorted(names[v] for v in members) for members in partition if members]
+    groups = [sorted(names[v] for v in members) for members in found if members]
     return sorted(groups, key=lambda g: (-len(g), g[0]))
 
 
