@@ -102,5 +102,6 @@ def test_another_agencys_investigator_sees_none_of_the_fius_ledger_on_the_pages(
         assert page.status_code == 200, path
         for secret in (held["alert"], held["holder"], held["phone"], "Vitaly Kuzmenko"):
             assert secret not in page.text, (path, secret)
+    assert "0 transactions in the ledger of ro-police" in client.get("/finance").text  # its own, empty
     detail = client.get(f"/finance/alerts/{held['alert']}")
     assert detail.status_code == 404 and held["holder"] not in detail.text
