@@ -72,3 +72,19 @@ def test_each_agency_has_its_own_ledger_and_reading_creates_none(tmp_path: Path,
     police = json.loads(palermo("finance", "--agency", "ro-police", "alerts", "--json").stdout)
     assert fiu and police == []
     assert sorted(p.name for p in (tmp_path / "ledgers").iterdir()) == ["fr-fiu.duckdb"]
+
+
+def test_a_report_for_the_uae_fiu_from_the_command_line(tmp_path: Path, shared_data: Callable[[str], Path]) -> None:
+    ledger = str(tmp_path / "l.duckdb")
+    assert run("finance", "generate", "--transactions", "5000", "--ledger", ledger, cwd=tmp_path).returncode == 0
+    assert run("finance", "monitor", "--ledger", ledger, cwd=tmp_path).returncode == 0
+    listed = json.loads(run("finance", "alerts", "--ledger", ledger, "--json", cwd=tmp_path).stdout)
+    xsd = shared_data("goaml_schema") / "goAMLSchema_v5.0.2_UAE.xsd"
+    done = run("finance", "report", listed[0]["id"], "--reference", "STR-AE-1", "--out", "str.xml", "--xsd", str(xsd),
+               "--profile", "uae", "--ledger", ledger, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "<currency_code_local>AED</currency_code_local>" in (tmp_path / "str.xml").read_text()
+    unknown = run("finance", "report", listed[0]["id"], "--reference", "R", "--out", "x.xml", "--xsd", str(xsd),
+                  "--profile", "atlantis", "--ledger", ledger, cwd=tmp_path)
+    assert unknown.returncode == 2 and "no packaged goAML profile 'atlantis'" in unknown.stderr
+    assert "generic, uae" in unknown.stderr and not (tmp_path / "x.xml").exists()

@@ -132,7 +132,9 @@ class GoamlProfile(Frozen):
 
 
 def load_profile(path: Path | None = None, name: str = "generic") -> GoamlProfile:
-    """An FIU profile from a YAML file, or a packaged one by name."""
+    """An FIU profile from a YAML file, or a packaged one by name (``path`` may also be a packaged name: uae)."""
+    if path is not None and not path.exists() and path.suffix == "" and len(path.parts) == 1:
+        path, name = None, path.name
     if path is None:
         path = PACKAGED_PROFILES / f"{name}.yaml"
         if not path.is_file():
