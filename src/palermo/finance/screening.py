@@ -9,9 +9,10 @@ fathers' names are weighed, not deleted. Every match carries the scores of its f
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from followthemoney.types import registry
@@ -35,9 +36,12 @@ def tokens(name: str, schema: str = "LegalEntity") -> tuple[str, ...]:
 
 
 def _keys(word: Word) -> tuple[str, ...]:
-    """Index keys of a word: itself, its first and last three letters (one typo leaves one of them whole), its
-    sound, its consonant skeleton and the table entries it stands for."""
-    keys = (word.text, "<" + word.text[:3], ">" + word.text[-3:], "~" + sound(word.text), *word.links)
+    """Index keys of a word: itself and, from four letters, the word less any one letter (a typo in one of two
+    spellings leaves a key they share), its sound, its consonant skeleton and the table entries it stands for."""
+    text = word.text
+    typos = tuple("-" + text[:i] + text[i + 1:] for i in range(len(text))) if len(text) >= 4 else ()
+    heard = sound(text)
+    keys = ("-" + text, *typos, *(("~" + heard,) if len(heard) >= 3 else ()), *word.links)
     bones = skeleton(word.text)
     return (*keys, "#" + bones) if len(bones) >= 3 else keys
 
@@ -198,22 +202,28 @@ def candidates(query: Query, watchlist: WatchList, limit: int = 50, floor: float
         for word in form.core:
             if len(word.text) >= 2:
                 words[word.text].update(_keys(word))
-    total = sum(max(len(text), 3) for text in words)
-    found: dict[str, float] = defaultdict(float)
-    found_words: dict[str, int] = defaultdict(int)
+    hit_by: list[tuple[int, set[str]]] = []
     for text, keys in words.items():
         ids: set[str] = set()
         for key in keys:
             listed = watchlist.index.get(key, ())
             if len(listed) <= COMMON_KEY:
                 ids.update(listed)
-        for entity_id in ids:
-            found[entity_id] += max(len(text), 3)
-            found_words[entity_id] += 1
+        hit_by.append((max(len(text), 3), ids))
+    total = sum(weight for weight, _ in hit_by)
+    heaviest = sorted((weight for weight, _ in hit_by), reverse=True)
+    bounds: dict[tuple[int, int], float] = {}  # (words hit, listed words) -> the most such a name can score
+    found: dict[str, float] = {}
+    for entity_id, hits in Counter(chain.from_iterable(ids for _, ids in hit_by)).items():
+        shape = (hits, min(watchlist.sizes.get(entity_id, 0), hits + 3))  # more listed words only lower it
+        if shape not in bounds:
+            bounds[shape] = _reachable(sum(heaviest[:hits]), total, *shape)
+        if bounds[shape] >= floor:
+            weight = sum(weight for weight, ids in hit_by if entity_id in ids)
+            if _reachable(weight, total, *shape) >= floor:
+                found[entity_id] = weight
     whole = {i for form in forms for key in whole_keys(form) for i in watchlist.index.get(key, ())}
-    kept = [i for i in found if i in whole or _reachable(found[i], total, found_words[i],
-                                                         watchlist.sizes.get(i, 0)) >= floor]
-    kept += [i for i in whole if i not in found]
+    kept = list(whole | set(found))
     ranked = sorted(kept, key=lambda i: (i not in whole, -found.get(i, 0.0), i))[:limit]
     return [watchlist.entities[i] for i in ranked]
 

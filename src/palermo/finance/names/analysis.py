@@ -19,7 +19,9 @@ from palermo.finance.names.wadegiles import pinyin_readings
 Kind = Literal["person", "organisation", "entity", "object"]
 Role = Literal["name", "particle", "article", "patronymic", "connector", "legal", "number"]
 TYPE_TAGS: dict[Kind, NameTypeTag] = {"person": NameTypeTag.PER, "organisation": NameTypeTag.ORG,
-                                      "entity": NameTypeTag.ENT, "object": NameTypeTag.OBJ}
+                                      "entity": NameTypeTag.ORG, "object": NameTypeTag.OBJ}
+"""How rigour reads each kind. A name of unknown kind is read with the organisation tables: rigour's person tables
+take seconds to build once per process (measured in docs/finance.md), and only persons' names need them."""
 LINKING = {SymbolCategory.NAME: "n:", SymbolCategory.NICK: "k:", SymbolCategory.SYMBOL: "s:"}
 ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "xii": "12", "xiii": "13"}
 """Roman numerals read as numbers; not I, V, X, XI or LI, which are initials or Chinese names (Xi, Li) as often."""
