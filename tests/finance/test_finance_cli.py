@@ -88,3 +88,15 @@ def test_a_report_for_the_uae_fiu_from_the_command_line(tmp_path: Path, shared_d
                   "--profile", "atlantis", "--ledger", ledger, cwd=tmp_path)
     assert unknown.returncode == 2 and "no packaged goAML profile 'atlantis'" in unknown.stderr
     assert "generic, uae" in unknown.stderr and not (tmp_path / "x.xml").exists()
+
+
+def test_an_older_single_ledger_is_pointed_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_cli import deployment
+    from tests.test_cli import run as palermo
+
+    deployment(tmp_path, monkeypatch, "fr-fiu", "FR", "fiu", {})
+    monkeypatch.delenv("PALERMO_LEDGER", raising=False)
+    (tmp_path / "data" / "finance.duckdb").write_bytes(b"")
+    said = palermo("finance", "alerts")
+    assert said.returncode == 0 and "finance.duckdb is the single ledger of an older Palermo" in said.stderr
+    assert "finance/AGENCY.duckdb" in said.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from palermo.cli.console import err, plain
 from palermo.errors import InvalidInput
 from palermo.finance.ledger import ledger_file
 from palermo.settings import Settings
@@ -31,4 +32,8 @@ def agency_ledger(settings: Settings, agency: str | None, *, write: bool) -> Pat
         raise InvalidInput(f"--agency: no agency {agency!r} in this deployment",
                            hint="`palermo agencies list` shows them" if known else "add one with `palermo agencies add`")
     path = ledger_file(settings.ledger or settings.data_dir / "finance", agency)
+    legacy = settings.data_dir / "finance.duckdb"
+    if settings.ledger is None and legacy.exists():
+        err.print(plain(f"note: {legacy} is the single ledger of an older Palermo, which nothing reads now; move it "
+                        f"to {path.parent}/AGENCY.duckdb of the agency whose data it holds"), soft_wrap=True)
     return path if write or path.exists() else None
