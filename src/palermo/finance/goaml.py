@@ -134,7 +134,7 @@ class GoamlProfile(Frozen):
 def load_profile(path: Path | None = None, name: str = "generic") -> GoamlProfile:
     """An FIU profile from a YAML file, or a packaged one by name (``path`` may also be a packaged name: uae)."""
     if path is not None and not path.exists() and path.suffix == "" and len(path.parts) == 1:
-        path, name = None, path.name
+        name, path = path.name, None
     if path is None:
         path = PACKAGED_PROFILES / f"{name}.yaml"
         if not path.is_file():
