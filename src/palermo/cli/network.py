@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -16,8 +15,7 @@ from rich.table import Table
 
 from palermo.cli.console import JsonOpt, emit, err, out, plain, plain_row
 from palermo.cli.context import services
-from palermo.errors import InvalidInput
-from palermo.services.network import KINDS, ChartAsk
+from palermo.services.network import KINDS, ChartAsk, day
 from palermo.services.network import Progress as Reading
 
 network_app = typer.Typer(help="Link analysis of a case: communities, brokers, paths, routes, GraphML.",
@@ -32,15 +30,6 @@ def reading() -> Iterator[Reading]:
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("entities", total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
-
-
-def _day(text: str | None, option: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{option}: {text!r} is not a date such as 2019-03-01") from None
 
 
 @network_app.command("communities")
@@ -122,7 +111,7 @@ def graphml(case: str, as_user: AsUser,
             kind: Annotated[list[str] | None, typer.Option(help="keep these kinds of node: " + ", ".join(KINDS))]
             = None) -> None:
     """Write the case's chart (with each node's community) as GraphML for Gephi, yEd or networkx."""
-    ask = ChartAsk(start=_day(start, "--start"), end=_day(end, "--end"), kinds=kind or ())
+    ask = ChartAsk(start=day(start, "--start"), end=day(end, "--end"), kinds=kind or ())
     svc = services()
     with reading() as progress:
         body = svc.network.graphml(svc.accounts.actor(as_user), case, ask, progress=progress)

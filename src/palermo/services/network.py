@@ -45,6 +45,16 @@ class ChartAsk:
             raise InvalidInput(f"kinds: unknown kind {unknown[0]!r}", hint="one of: " + ", ".join(KINDS))
 
 
+def day(text: str | None, field: str) -> date | None:
+    """A day given as text by a user (YYYY-MM-DD; empty for none); bad input names the field."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{field}: {text!r} is not a date such as 2019-03-01") from None
+
+
 class Network:
     """The link chart, its measures and the routes of a case, for a caller who may read the case."""
 

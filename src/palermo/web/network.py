@@ -6,15 +6,13 @@ JSON routes here, under the page's session; the same service answers the API."""
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from palermo.api.deps import Svc
-from palermo.errors import InvalidInput
-from palermo.services.network import KINDS, ChartAsk
+from palermo.services.network import KINDS, ChartAsk, day
 from palermo.web import i18n
 from palermo.web.session import SignedIn, viewer
 from palermo.web.templating import render
@@ -23,18 +21,9 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(viewer)])
 Kinds = Annotated[list[str] | None, Query()]
 
 
-def _day(text: str | None, field: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{field}: {text!r} is not a date such as 2019-03-01") from None
-
-
 def _ask(start: str | None, end: str | None, kind: list[str] | None, undated: str | None) -> ChartAsk:
     """The chart's filters as the page sends them (empty fields mean no filter)."""
-    return ChartAsk(start=_day(start, "start"), end=_day(end, "end"), kinds=[k for k in kind or [] if k],
+    return ChartAsk(start=day(start, "start"), end=day(end, "end"), kinds=[k for k in kind or [] if k],
                     undated=undated != "0")
 
 
