@@ -228,7 +228,7 @@ def large(size: int, spark: bool) -> dict[str, Any]:
         session = Session("spark", SparkEngine({}, app="palermo-resolution").session)
     started = time.perf_counter()
     frame = table("person", records)
-    model = train("person", [frame], session=session, u_pairs=1e7)
+    model = train("person", [frame], session=session)
     found = score(model, [frame], threshold=DECISION, explain=False, session=session)
     groups = cluster([r.id for r in records], found, [])
     seconds = time.perf_counter() - started

@@ -151,3 +151,11 @@ def test_merged_entity_names_its_sources() -> None:
     assert data["referents"] == ["c1.p1", "c2.p9"]
     assert set(data["properties"]["name"]) == {"Ana Pop", "Ana POP"}
     assert data["properties"]["birthDate"] == ["1990-02-03"]
+
+
+def test_a_record_split_off_gets_a_new_id_even_when_its_own_is_taken() -> None:
+    # the identity of A and B got A's minted ID; the analyst splits them: one keeps it, the other gets another
+    first = canonical_ids([frozenset({"A", "B"})], {})
+    assert first.ids["A"] == mint("A")
+    later = canonical_ids([frozenset({"B"}), frozenset({"A"})], first.ids)
+    assert len({later.ids["A"], later.ids["B"]}) == 2 and mint("A") in later.ids.values()

@@ -258,6 +258,15 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
     ("GET", "/api/cases/{ref}/graph/brokers"): ("case_read", "case", lambda w: {}),
     ("GET", "/api/cases/{ref}/graph/graphml"): ("case_read", "case", lambda w: {}),
     ("GET", "/api/cases/{ref}/routes"): ("case_read", "case", lambda w: {}),
+    # entity resolution: running and reading it needs only to read the cases (outsiders 404); a judgement needs
+    # entity_write in the cases of both records. Lists show an agency's own runs, of the cases the user can see.
+    ("POST", "/api/resolution/runs"): ("case_read", "case", lambda w: {"json": {"cases": ["GB-1"], "dataset": "toy"}}),
+    ("GET", "/api/resolution/{dataset}/queue"): ("case_read", "agency", lambda w: {}),
+    ("GET", "/api/resolution/{dataset}/identities"): ("case_read", "agency", lambda w: {}),
+    ("GET", "/api/resolution/{dataset}/identity"): ("case_read", "case", lambda w: {
+        "params": {"id": w.resolution["identity"]}}),
+    ("POST", "/api/resolution/judgements"): ("entity_write", "case", lambda w: {"json": {
+        "left": w.resolution["p1"], "right": w.resolution["p2"], "verdict": "unsure"}}),
 }
 
 
@@ -343,6 +352,7 @@ class World:
                           delta_budget=1e-6, at=datetime.now())
         stats.close()
         self._exchange(cs)
+        self.resolution = self._resolution(cs)
         self.watchlist = settings.data_dir / "list.ftm.json"
         self.watchlist.write_text(json.dumps({"id": "ofac-1", "schema": "Person", "properties": {
             "name": ["Vitaly Kuzmenko"], "birthDate": ["1971-01-22"]}}) + "\n")
@@ -368,6 +378,18 @@ class World:
         self.fresh_case("GB-T")
         assert self.client.post("/api/cases/GB-T/team", headers=self.boss, json={
             "agreement": "matrix-jit", "expires": TEAM_ENDS}).status_code == 201
+
+    def _resolution(self, cs: Any) -> dict[str, str]:
+        """Case GB-1's persons resolved as dataset 'toy' by the owner's and the member agency's investigators: two
+        of its records and the canonical ID of the first."""
+        for relation in ("owner", "member"):
+            headers = {"authorization": f"Bearer {self.tokens[('investigator', relation)]}"}
+            ran = self.client.post("/api/resolution/runs", headers=headers, json={"cases": ["GB-1"], "dataset": "toy"})
+            assert ran.status_code == 201, ran.text
+        case_id = self.client.get("/api/cases/GB-1", headers=self.boss).json()["id"]
+        found = cs.resolutions.identities(cs.accounts.actor("owner_investigator"), "toy", "person", minimum=1)
+        first = next(i.canonical_id for i in found if any(r["entity"] == "p1" for r in i.records))
+        return {"p1": f"{case_id}:p1", "p2": f"{case_id}:p2", "identity": first}
 
     def fresh_request(self) -> str:
         """A new draft request in case GB-1, by the owner agency's investigator."""

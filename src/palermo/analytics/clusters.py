@@ -12,6 +12,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain, count
 from typing import Any
 
 from followthemoney import model as ftm
@@ -89,7 +90,8 @@ class Assignment:
 def canonical_ids(groups: Iterable[frozenset[str]], previous: Mapping[str, str]) -> Assignment:
     """Give each cluster a canonical ID that survives re-runs: the ID most of its records already had (a cluster
     that split keeps its ID in its largest part; clusters that merged keep the ID of the larger, the other is
-    redirected); a cluster of new records gets an ID minted from its smallest record ID."""
+    redirected); a cluster of new records gets an ID minted from its smallest record ID (from the next one, or a
+    numbered variant, where that ID is held by another cluster)."""
     ordered = sorted(groups, key=lambda g: (-len(g), min(g)))
     taken: set[str] = set()
     ids: dict[str, str] = {}
@@ -98,7 +100,8 @@ def canonical_ids(groups: Iterable[frozenset[str]], previous: Mapping[str, str])
         choice = next((cid for cid, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0])) if cid not in taken),
                       None)
         if choice is None:
-            choice = next(cid for cid in (mint(r) for r in sorted(group)) if cid not in taken)
+            fresh = chain((mint(r) for r in sorted(group)), (mint(f"{min(group)}/{n}") for n in count(1)))
+            choice = next(cid for cid in fresh if cid not in taken)
         taken.add(choice)
         ids.update((r, choice) for r in group)
     redirects = {old: ids[r] for r, old in previous.items() if old not in taken and r in ids}

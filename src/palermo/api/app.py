@@ -10,7 +10,20 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from palermo.api import accounts, cases, evidence, exchange, finance, law, linkage, network, protection, requests, stats
+from palermo.api import (
+    accounts,
+    analytics,
+    cases,
+    evidence,
+    exchange,
+    finance,
+    law,
+    linkage,
+    network,
+    protection,
+    requests,
+    stats,
+)
 from palermo.api.docs import OPENAPI, mount_docs
 from palermo.api.problems import as_palermo_error, problem
 from palermo.errors import PalermoError
@@ -18,7 +31,8 @@ from palermo.services import Services, open_services
 from palermo.settings import Settings
 
 ROUTERS = (accounts.router, law.router, cases.router, evidence.router, protection.router, exchange.router,
-           requests.router, linkage.router, finance.router, stats.router, network.router)
+           requests.router, linkage.router, finance.router, stats.router, network.router,
+           analytics.router)
 
 
 def create_api(settings: Settings | None = None, services: Services | None = None) -> FastAPI:

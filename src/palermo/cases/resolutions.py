@@ -9,7 +9,8 @@ PostgreSQL); a user sees only the pairs and identities of records in cases they 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,7 @@ from palermo.cases.accounts import now
 from palermo.cases.audit import record
 from palermo.cases.gate import CaseGate
 from palermo.cases.identity import Caller
-from palermo.cases.policy import Action
+from palermo.cases.policy import Access, Action, decide
 from palermo.cases.records import captions
 from palermo.cases.store import Unit
 from palermo.errors import InvalidInput, NotFound
@@ -97,7 +98,7 @@ class Resolutions:
 
     def model(self, caller: Caller, dataset: str, kind: Kind) -> dict[str, Any] | None:
         """The agency's saved model of a dataset (Palermo's model JSON), or None."""
-        with self.gate.store.unit(caller) as unit:
+        with self._reading(caller) as unit:
             row = unit.conn.execute(select(t.resolution_model.c.model).where(*self._is(unit, dataset, kind))).first()
             return orjson.loads(row.model) if row is not None else None
 
@@ -137,7 +138,7 @@ class Resolutions:
 
     def queue(self, caller: Caller, dataset: str, kind: Kind, limit: int = 50) -> list[Question]:
         """The open pairs of a dataset whose records the caller can see, most instructive first."""
-        with self.gate.store.unit(caller) as unit:
+        with self._reading(caller) as unit:
             candidates = self._candidates(unit, dataset, kind)
             ledger = Ledger(self._judgements(unit))
             sizes: dict[str, int] = {}
@@ -147,7 +148,7 @@ class Resolutions:
 
     def candidate(self, caller: Caller, dataset: str, kind: Kind, left: str, right: str) -> Candidate:
         """One scored pair with its waterfall (NotFound outside the caller's cases or the last run)."""
-        with self.gate.store.unit(caller) as unit:
+        with self._reading(caller) as unit:
             found = [c for c in self._candidates(unit, dataset, kind, {left, right})
                      if {c.left, c.right} == {left, right}]
             if not found:
@@ -188,13 +189,13 @@ class Resolutions:
 
     def judgements(self, caller: Caller, records: Iterable[str] = ()) -> list[Judgement]:
         """The agency's judgements (of these records, if named), oldest first."""
-        with self.gate.store.unit(caller) as unit:
+        with self._reading(caller) as unit:
             wanted = set(records)
             return [j for j in self._judgements(unit) if not wanted or {j.left, j.right} & wanted]
 
     def identities(self, caller: Caller, dataset: str, kind: Kind, *, minimum: int = 2) -> list[Identity]:
         """The identities of a dataset with at least ``minimum`` records the caller can see, largest first."""
-        with self.gate.store.unit(caller) as unit:
+        with self._reading(caller) as unit:
             visible = self._visible(unit)
             groups: dict[str, list[str]] = {}
             for row in unit.conn.execute(select(t.resolution_identity.c.record_id, t.resolution_identity.c.canonical_id)
@@ -209,7 +210,7 @@ class Resolutions:
     def identity(self, caller: Caller, dataset: str, kind: Kind, canonical_id: str) -> tuple[Identity, dict[str, Any]]:
         """One identity (an absorbed canonical ID is followed to the one that took it over) with the FtM entity
         merged from its visible records, which it names as ``referents``."""
-        with self.gate.store.unit(caller) as unit:
+        with self.gate.begin(caller) as unit:
             target = unit.conn.execute(select(t.resolution_redirect.c.canonical_id).where(
                 *self._is(unit, dataset, kind, t.resolution_redirect),
                 t.resolution_redirect.c.old_id == canonical_id)).scalar() or canonical_id
@@ -219,6 +220,7 @@ class Resolutions:
                 t.resolution_identity.c.canonical_id == target)).scalars() if split(r)[0] in visible)
             if not records:
                 raise NotFound(f"no identity {canonical_id!r} in {dataset}/{kind}")
+            decide(unit.actor, Action.case_read, Access.read)  # outside the circle it does not exist; inside, the role
             entities = []
             for record_id in records:
                 case_id, entity_id = split(record_id)
@@ -232,9 +234,16 @@ class Resolutions:
 
     def describe(self, caller: Caller, records: Sequence[str]) -> dict[str, dict[str, str]]:
         """Case reference and caption (a protected person's pseudonym) of each record the caller can see."""
-        with self.gate.store.unit(caller) as unit:
+        with self._reading(caller) as unit:
             visible = self._visible(unit)
             return self._describe(unit, visible, [r for r in records if split(r)[0] in visible])
+
+    @contextmanager
+    def _reading(self, caller: Caller) -> Iterator[Unit]:
+        """A transaction for a caller whose role reads cases (an auditor's does not: NotPermitted)."""
+        with self.gate.begin(caller) as unit:
+            decide(unit.actor, Action.case_read, Access.read)
+            yield unit
 
     def _is(self, unit: Unit, dataset: str, kind: str, table: Any = t.resolution_model) -> tuple[Any, ...]:
         return (table.c.agency_id == unit.actor.agency_id, table.c.dataset == dataset, table.c.kind == kind)
