@@ -17,7 +17,7 @@ def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_bootstrap_import_export_and_audit(tmp_path: Path) -> None:
-    assert run(tmp_path, "db", "upgrade").stdout.startswith("database at revision 0006 (sqlite)")
+    assert run(tmp_path, "db", "upgrade").stdout.startswith("database at revision 0007 (sqlite)")
     assert run(tmp_path, "agencies", "add", "nca", "--name", "National Crime Agency", "--state", "GB",
                "--kind", "police").returncode == 0
     bad_kind = run(tmp_path, "agencies", "add", "x1", "--name", "X", "--state", "GB", "--kind", "bank")

@@ -20,6 +20,7 @@ from palermo.cli.law import law_app
 from palermo.cli.linkage import linkage_app
 from palermo.cli.network import network_app
 from palermo.cli.requests import requests_app
+from palermo.cli.resolve import resolve_app
 from palermo.cli.stats import stats_app
 from palermo.cli.victims import victims_app
 from palermo.errors import PalermoError
@@ -41,6 +42,7 @@ app.add_typer(exchange_app, name="exchange")
 app.add_typer(requests_app, name="requests")
 app.add_typer(linkage_app, name="linkage")
 app.add_typer(network_app, name="network")
+app.add_typer(resolve_app, name="resolve")
 app.add_typer(finance_app, name="finance")
 app.add_typer(stats_app, name="stats")
 app.add_typer(victims_app, name="victims")
