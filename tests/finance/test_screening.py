@@ -9,8 +9,8 @@ import pytest
 
 from palermo.errors import Conflict, InvalidInput, NotFound
 from palermo.finance.ledger import Ledger
-from palermo.finance.review import decide_hit, export_decisions, hits, keep_hits
 from palermo.finance.names import analyse, nickname_groups
+from palermo.finance.review import decide_hit, export_decisions, hits, keep_hits
 from palermo.finance.screening import ListEntity, Query, WatchList, load_watchlist, score_candidate, screen, tokens
 
 ENTITIES = [

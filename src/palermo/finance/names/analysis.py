@@ -26,6 +26,7 @@ LINKING = {SymbolCategory.NAME: "n:", SymbolCategory.NICK: "k:", SymbolCategory.
 ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "xii": "12", "xiii": "13"}
 """Roman numerals read as numbers; not I, V, X, XI or LI, which are initials or Chinese names (Xi, Li) as often."""
 MARKS = str.maketrans("", "", "'’ʹʼ`")
+ARABIC_ARTICLE = "\u0627\u0644"  # alef lam
 
 
 @dataclass(frozen=True)
@@ -102,14 +103,19 @@ class NameForm:
 
 def latin(form: str) -> list[str]:
     """Latin lower-case words of a name part; a script without transliteration keeps its own letters, so a name
-    in Khmer or Mongolian still compares with itself."""
+    in Khmer or Mongolian still compares with itself. The Arabic article written onto a word (الأسد) is split off
+    as Latin lists write it (al-Assad)."""
     if form.isascii() and form.isalnum():
         return [form.lower()]
     ascii_form = (ascii_text(form) or "").translate(MARKS)
-    if "?" in ascii_form or not any(c.isalnum() for c in ascii_form):
+    letters = sum(c.isalnum() for c in ascii_form)
+    if not letters or ascii_form.count("?") * 2 > letters:  # mostly unknown letters: keep the script's own
         native = unicodedata.normalize("NFKC", form).casefold()
         return "".join(c if c.isalnum() or unicodedata.category(c).startswith("M") else " " for c in native).split()
-    return "".join(c if c.isalnum() else " " for c in ascii_form.lower()).split()
+    words = "".join(c if c.isalnum() else " " for c in ascii_form.replace("?", "").lower()).split()
+    if form.startswith(ARABIC_ARTICLE) and len(words) == 1 and words[0].startswith("al") and len(words[0]) > 4:
+        return ["al", words[0][2:]]
+    return words
 
 
 def _role(form: str, tag: NamePartTag, kind: Kind, position: int, count: int) -> Role:
