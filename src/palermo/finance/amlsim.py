@@ -69,14 +69,15 @@ def run_typology(folder: Path) -> str:
     return "laundering"
 
 
-def _csv(con: duckdb.DuckDBPyConnection, path: Path, required: tuple[str, ...]) -> str:
+def _csv(path: Path, required: tuple[str, ...]) -> str:
     if not path.is_file():
         raise InvalidInput(f"{path}: no such file (an AMLSim graph export has nodes.csv and transactions.csv)")
-    columns = ", ".join(f"{lit(c)}: 'VARCHAR'" for c in _header(path))
+    header = _header(path)
+    columns = ", ".join(f"{lit(c)}: 'VARCHAR'" for c in header)
     source = f"read_csv({lit(str(path))}, header = true, auto_detect = false, columns = {{{columns}}})"
-    missing = [c for c in required if c not in _header(path)]
+    missing = [c for c in required if c not in header]
     if missing:
-        raise InvalidInput(f"{path}:1: column {missing[0]!r} is missing; the header has: {', '.join(_header(path))}",
+        raise InvalidInput(f"{path}:1: column {missing[0]!r} is missing; the header has: {', '.join(header)}",
                            hint="give AMLSim's graph export (nodes.csv: nodeid,isFraud,...; "
                                 "transactions.csv: sourceNodeId,targetNodeId,value,time)")
     return source
@@ -117,7 +118,7 @@ def read_graph(ledger: Ledger, folder: Path, *, start: date = date(2017, 1, 1), 
         raise InvalidInput(f"{folder}: not a folder (give the folder holding nodes.csv and transactions.csv)")
     con = ledger.con
     nodes_path, tx_path = folder / "nodes.csv", folder / "transactions.csv"
-    nodes, txs = _csv(con, nodes_path, NODE_COLUMNS), _csv(con, tx_path, TX_COLUMNS)
+    nodes, txs = _csv(nodes_path, NODE_COLUMNS), _csv(tx_path, TX_COLUMNS)
     _check(con, nodes_path, nodes, [
         (_blank("nodeid"), "'nodeid: missing'"),
         ("COUNT(*) OVER (PARTITION BY trim(nodeid)) > 1", "'nodeid: appears more than once'"),
