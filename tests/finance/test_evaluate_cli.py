@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from palermo.finance.amlsim import read_graph
+from palermo.finance.ledger import Ledger
 from tests.finance.test_amlsim import export
 from tests.test_cli import run
 
@@ -46,3 +48,18 @@ def test_bad_input_exits_2_naming_what_is_wrong(tmp_path: Path) -> None:
     assert not (tmp_path / "m.json").exists()
     done = run("finance", "evaluate", str(labelled_run(tmp_path / "two", 0)), "--model", str(tmp_path / "m.json"))
     assert done.returncode == 2 and "no such model file" in done.stderr
+
+
+def test_score_lists_the_accounts_a_model_flags_with_what_drove_them(tmp_path: Path) -> None:
+    model, book = tmp_path / "model.json", tmp_path / "bank.duckdb"
+    assert run("finance", "learn", str(labelled_run(tmp_path / "one", 0)), "--out", str(model)).returncode == 0
+    ledger = Ledger(book)
+    read_graph(ledger, labelled_run(tmp_path / "two", 3))
+    ledger.close()
+    done = run("finance", "score", "--model", str(model), "--ledger", str(book), "--json")
+    assert done.returncode == 0, done.stderr
+    flagged = json.loads(done.stdout)
+    assert {"0", "1", "2", "3"} <= {a["account"] for a in flagged}
+    assert all(a["reasons"] and a["reasons"][0]["push"] > 0 for a in flagged)
+    done = run("finance", "score", "--model", str(model), "--ledger", str(tmp_path / "none.duckdb"))
+    assert done.returncode == 2 and "no such ledger file" in done.stderr and not (tmp_path / "none.duckdb").exists()

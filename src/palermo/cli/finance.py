@@ -345,3 +345,38 @@ def learn_cmd(folder: Annotated[Path, typer.Argument(help="a labelled AMLSim gra
     save(trained, output)
     out.print(plain(f"{output}: trained on {trained.accounts} accounts ({trained.laundering} laundering); "
                     f"flags from probability {trained.threshold:.3f}"))
+
+
+@finance_app.command("score")
+def score_cmd(model: Annotated[Path, typer.Option(help="a model file written by palermo finance learn")],
+              ledger: Annotated[Path, typer.Option("--ledger", help="the DuckDB ledger file to score")],
+              top: Annotated[int, typer.Option(min=1, max=100000, help="at most this many accounts")] = 50,
+              as_json: JsonOpt = False) -> None:
+    """The learned layer on a ledger: the accounts the model flags, highest first, each with the features that
+    drove it (the account's value beside the median account's). For an analyst to look at; rules explain."""
+    from palermo.errors import InvalidInput
+    from palermo.finance.features import account_features
+    from palermo.finance.learned import load as load_model
+    from palermo.finance.learned import score
+    from palermo.finance.ledger import Ledger
+
+    trained = load_model(model)
+    if not ledger.is_file():
+        raise InvalidInput(f"{ledger}: no such ledger file")
+    book = Ledger(ledger)
+    try:
+        flagged = score(trained, account_features(book))[:top]
+    finally:
+        book.close()
+    if as_json:
+        sys.stdout.write(json.dumps([{"account": a.account, "probability": a.probability, "reasons": [
+            {"feature": r.feature, "description": r.description, "value": r.value, "typical": r.typical,
+             "push": r.push} for r in a.reasons]} for a in flagged], indent=2) + "\n")
+        return
+    table = Table(title=plain(f"{len(flagged)} accounts flagged by the model trained on {trained.trained_on}"))
+    for col in ("account", "probability", "what drove it (this account / the median account)"):
+        table.add_column(col)
+    for a in flagged:
+        why = "; ".join(f"{r.description}: {r.value:.3g} / {r.typical:.3g}" for r in a.reasons)
+        table.add_row(*plain_row(a.account, f"{a.probability:.3f}", why))
+    out.print(table)
