@@ -34,6 +34,8 @@ RECALL_OF_STRONG = 0.8
 U_PAIRS = 1e6
 """Random pairs sampled to learn how often strangers agree on each feature (u)."""
 SEED = 17
+MIN_EM_PAIRS = 20
+"""Expectation maximisation blocked on a feature needs at least this many pairs sharing it to learn anything."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,16 @@ def present(kind: Kind, frames: Sequence[pa.Table]) -> tuple[str, ...]:
 LinkType = Literal["link_only", "link_and_dedupe", "dedupe_only"]
 
 
+def shared_pairs(frames: Sequence[pa.Table], column: str) -> int:
+    """How many pairs of records share a value of the column (all pairs, within and across the tables)."""
+    counts: dict[str, int] = {}
+    for frame in frames:
+        for value in frame.column(column).to_pylist():
+            if value is not None:
+                counts[value] = counts.get(value, 0) + 1
+    return sum(n * (n - 1) // 2 for n in counts.values())
+
+
 def settings(kind: Kind, features: Sequence[str], link_type: LinkType = "dedupe_only") -> dict[str, Any]:
     """Splink settings comparing the given features, with one blocking rule per identifying feature and, for
     people, the names in either order."""
@@ -232,14 +244,24 @@ def train(kind: Kind, frames: Sequence[pa.Table], *, session: Session | None = N
             trained["notes"].append(f"prior kept at Splink's default: {type(exc).__name__}")
     linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
     for f in FEATURES[kind]:
-        if f.train and f.name in features:
-            try:
-                linker.training.estimate_parameters_using_expectation_maximisation(
-                    block_on(f.name), estimate_without_term_frequencies=True)
-                trained["em_blocks"].append(f.name)
-            except Exception as exc:
-                trained["notes"].append(f"no m learned blocking on {f.name}: {type(exc).__name__}")
+        if not f.train or f.name not in features:
+            continue
+        if shared_pairs(frames, f.name) < MIN_EM_PAIRS:
+            trained["notes"].append(f"no m learned blocking on {f.name}: fewer than {MIN_EM_PAIRS} pairs share it")
+            continue
+        before = linker.misc.save_model_to_json()
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(f.name), estimate_without_term_frequencies=True)
+            trained["em_blocks"].append(f.name)
+        except Exception as exc:  # Splink may leave the failed session's settings behind: start again from before
+            trained["notes"].append(f"no m learned blocking on {f.name}: {type(exc).__name__}")
+            linker = _linker(session, frames, before)
     splink_settings: dict[str, Any] = linker.misc.save_model_to_json()
+    prior = splink_settings.get("probability_two_random_records_match") or 0.0
+    if not 0.0 < prior < 1.0:  # no pair met a near-certain agreement: assume one duplicate per record at most
+        splink_settings["probability_two_random_records_match"] = 1.0 / max(trained["records"], 2)
+        trained["notes"].append("prior set to one match per record: no pair met a near-certain agreement")
     trained["untrained"] = [c["output_column_name"] for c in splink_settings["comparisons"]
                             if any(lv.get("m_probability") is None for lv in c["comparison_levels"]
                                    if not lv.get("is_null_level"))]
@@ -259,7 +281,7 @@ def score(model: Model, frames: Sequence[pa.Table], *, threshold: float = 0.05, 
 
 
 def candidates(model: Model, rows: pa.Table, *, explain: bool = True) -> list[Candidate]:
-    """Splink's prediction rows as candidates, with each comparison's contribution read from its Bayes factor
+    """Splink's prediction rows as candidates, with each comparison's contribution read from its match weight
     (and term-frequency adjustment) columns: Splink's waterfall, by feature."""
     prior_p = float(model.splink.get("probability_two_random_records_match") or 1e-4)
     prior = math.log2(prior_p / (1 - prior_p))
@@ -273,10 +295,10 @@ def candidates(model: Model, rows: pa.Table, *, explain: bool = True) -> list[Ca
             for comparison in comparisons:
                 name = comparison["output_column_name"]
                 gamma = data.get(f"gamma_{name}", [None] * rows.num_rows)[i]
-                factor = data.get(f"bf_{name}", [1.0] * rows.num_rows)[i] or 1.0
-                adjust = data.get(f"bf_tf_adj_{name}", [1.0] * rows.num_rows)[i] or 1.0
+                weight = data.get(f"mw_{name}", [0.0] * rows.num_rows)[i] or 0.0
+                adjust = data.get(f"mw_tf_adj_{name}", [0.0] * rows.num_rows)[i] or 0.0
                 reasons.append(Reason(name, labels.get(name, name), _level(comparison, gamma),
-                                      round(math.log2(factor * adjust), 3),
+                                      round(weight + adjust, 3),
                                       data.get(f"{name}_l", [None] * rows.num_rows)[i],
                                       data.get(f"{name}_r", [None] * rows.num_rows)[i]))
         left, right = pair(str(data[f"{ID}_l"][i]), str(data[f"{ID}_r"][i]))

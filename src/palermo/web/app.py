@@ -24,6 +24,7 @@ from palermo.web import (
     pages,
     protection,
     requests,
+    resolve,
     screening,
     stats,
     workspace,
@@ -32,7 +33,8 @@ from palermo.web.session import LoginRequired, viewer
 from palermo.web.templating import STATIC, render
 
 ROUTERS = (home.router, pages.router, workspace.router, evidence.router, protection.router, screening.router,
-           finance.router, stats.router, exchange.router, requests.router, linkage.router, network.router)
+           finance.router, stats.router, exchange.router, requests.router, linkage.router, network.router,
+           resolve.router)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
