@@ -46,7 +46,7 @@ from tests.analytics.febrl_people import people  # noqa: E402  # the benchmark's
 from tests.linkage import febrl  # noqa: E402
 
 from palermo.analytics.clusters import DECISION, cluster  # noqa: E402
-from palermo.analytics.resolution import Entity, Session, score, table, train  # noqa: E402
+from palermo.analytics.resolution import Entity, Session, table, train_and_score  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 console = Console(stderr=True)
@@ -121,8 +121,7 @@ def recordlinkage_classic(a: Any, b: Any) -> dict[float, Pairs]:
 def palermo(a: Any, b: Any, session: Session | None = None) -> dict[float, Pairs]:
     """Palermo's resolution of the two files' FtM persons, linked (each file has each person once)."""
     frames = [table("person", people(a, "a")), table("person", people(b, "b"))]
-    model = train("person", frames, link_only=True, session=session)
-    found = score(model, frames, threshold=DECISION, link_only=True, explain=False, session=session)
+    _, found = train_and_score("person", frames, threshold=DECISION, link_only=True, explain=False, session=session)
     return {DECISION: {_positions(c.left, c.right) for c in found}}
 
 
@@ -228,8 +227,7 @@ def large(size: int, spark: bool) -> dict[str, Any]:
         session = Session("spark", SparkEngine({}, app="palermo-resolution").session)
     started = time.perf_counter()
     frame = table("person", records)
-    model = train("person", [frame], session=session)
-    found = score(model, [frame], threshold=DECISION, explain=False, session=session)
+    _, found = train_and_score("person", [frame], threshold=DECISION, explain=False, session=session)
     groups = cluster([r.id for r in records], found, [])
     seconds = time.perf_counter() - started
     true = {(f"p{r.id.split('-')[1]}", r.id) for r in records if r.id.startswith("d")}

@@ -227,10 +227,29 @@ def train(kind: Kind, frames: Sequence[pa.Table], *, session: Session | None = N
           u_pairs: float = U_PAIRS, seed: int = SEED) -> Model:
     """Learn a model of one kind from the records, without labels: the prior from agreements that make a match
     almost certain, u from random pairs, m by expectation maximisation blocked on each training feature."""
+    return _fit(kind, frames, session or Session(), link_only, u_pairs, seed)[0]
+
+
+def train_and_score(kind: Kind, frames: Sequence[pa.Table], *, threshold: float = 0.05,
+                    session: Session | None = None, link_only: bool = False, explain: bool = True,
+                    u_pairs: float = U_PAIRS, seed: int = SEED) -> tuple[Model, list[Candidate]]:
+    """`train`, then `score` the same records with the same Splink linker (the records and their term
+    frequencies are read once)."""
+    session = session or Session()
+    model, linker = _fit(kind, frames, session, link_only, u_pairs, seed)
+    if linker is None:
+        return model, score(model, frames, threshold=threshold, session=session, link_only=link_only,
+                            explain=explain)
+    predictions = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
+    return model, candidates(model, session.arrow(predictions), explain=explain)
+
+
+def _fit(kind: Kind, frames: Sequence[pa.Table], session: Session, link_only: bool, u_pairs: float,
+         seed: int) -> tuple[Model, Any]:
+    """The trained model and the linker that trained it (None when the saved model differs from the linker's)."""
     from splink import block_on
 
     _quiet()
-    session = session or Session()
     features = present(kind, frames)
     if not features:
         raise InvalidInput(f"no {kind} records with anything to compare (two records need a shared feature)")
@@ -262,10 +281,11 @@ def train(kind: Kind, frames: Sequence[pa.Table], *, session: Session | None = N
     if not 0.0 < prior < 1.0:  # no pair met a near-certain agreement: assume one duplicate per record at most
         splink_settings["probability_two_random_records_match"] = 1.0 / max(trained["records"], 2)
         trained["notes"].append("prior set to one match per record: no pair met a near-certain agreement")
+        linker = None
     trained["untrained"] = [c["output_column_name"] for c in splink_settings["comparisons"]
                             if any(lv.get("m_probability") is None for lv in c["comparison_levels"]
                                    if not lv.get("is_null_level"))]
-    return Model(kind, features, splink_settings, trained)
+    return Model(kind, features, splink_settings, trained), linker
 
 
 def score(model: Model, frames: Sequence[pa.Table], *, threshold: float = 0.05, session: Session | None = None,
@@ -323,5 +343,6 @@ def resolve(kind: Kind, entities: Iterable[Entity], *, model: Model | None = Non
     frame = table(kind, entities)
     if frame.num_rows < 2:
         return model or Model(kind, (), {}, {"records": frame.num_rows}), []
-    model = model or train(kind, [frame], session=session)
+    if model is None:
+        return train_and_score(kind, [frame], threshold=threshold, session=session)
     return model, score(model, [frame], threshold=threshold, session=session)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from palermo.analytics.clusters import DECISION
-from palermo.analytics.resolution import Candidate, Engine, Model, Session, score, table, train
+from palermo.analytics.resolution import Candidate, Engine, Model, Session, score, table, train_and_score
 from palermo.analytics.review import Judgement, Question
 from palermo.cases import CaseStore
 from palermo.cases.identity import Caller
@@ -60,10 +60,11 @@ class Resolution:
         candidates: list[Candidate] = []
         if frame.num_rows >= 2:
             if model is None:
-                step(f"training on {frame.num_rows} records")
-                model = train(chosen, [frame], session=session)
-            step("scoring candidate pairs")
-            candidates = score(model, [frame], threshold=FLOOR, session=session)
+                step(f"training on {frame.num_rows} records, then scoring")
+                model, candidates = train_and_score(chosen, [frame], threshold=FLOOR, session=session)
+            else:
+                step("scoring candidate pairs")
+                candidates = score(model, [frame], threshold=FLOOR, session=session)
         elif model is None:
             raise InvalidInput(f"cases {', '.join(refs)}: fewer than two {kind} records to resolve (protected "
                                "persons are left out)")
