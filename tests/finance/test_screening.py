@@ -162,6 +162,13 @@ def test_a_name_in_an_untransliterable_script_keeps_its_letters() -> None:
     assert tokens("ហ៊ុន សែន", "Person") and all(not w.isascii() for w in tokens("ហ៊ុន សែន", "Person"))
 
 
+def test_the_arabic_article_written_onto_a_word_is_read_as_lists_write_it() -> None:
+    assert [(w.text, w.role) for w in analyse("بشار الأسد", "person").words] == [
+        ("bshar", "name"), ("al", "article"), ("asd", "name")]
+    match = score_candidate(Query("بشار الأسد"), ListEntity("x", "Person", "Bashar al-Assad", ("Bashar al-Assad",)))
+    assert match.score >= 0.8
+
+
 def test_nickname_table_is_packaged_with_its_source() -> None:
     groups = nickname_groups()
     assert "william" in groups["bill"] and "margaret" in groups["peggy"]
