@@ -1,7 +1,7 @@
 """Benchmark: the trafficking red-flag pack on generated transactions (default 10 million), on DuckDB and Spark.
 
 Measures, in one run on one machine: generation; ingest of the same transactions from Parquet and from CSV (full
-validation + insert); the whole pack on DuckDB; one plain DuckDB scan of the same table (the practical limit:
+validation + insert); the whole pack on DuckDB; the learned layer's per-account features on DuckDB; one plain DuckDB scan of the same table (the practical limit:
 every column read once) and the pack's ratio to it; recall and precision per typology; the same pack on Spark in
 local mode over the same data, with a check that Spark's alerts equal DuckDB's.
 
@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from palermo.finance.evaluate import evaluate
+from palermo.finance.features import account_features
 from palermo.finance.generator import generate
 from palermo.finance.ingest import ingest_file
 from palermo.finance.ledger import Ledger
@@ -93,10 +94,12 @@ def main() -> None:
     ledger.rows(SCAN)  # warm: the scan and the pack both read a warm table
     _, scan_s = timed("plain DuckDB scan", ledger.rows, SCAN)
     duck, pack_s = timed("pack on DuckDB", monitor, ledger, pack)
+    features, features_s = timed("learned layer's features on DuckDB", account_features, ledger)
     result["duckdb"] = {
         "scan_s": round(scan_s, 3), "pack_s": round(pack_s, 2), "transactions_per_s": round(rows / pack_s),
         "ratio_pack_to_scan": round(pack_s / scan_s, 1), "alerts": len(duck.alerts), "rule_s": duck.seconds,
         "threads": ledger.rows("SELECT current_setting('threads')")[0][0],
+        "features_s": round(features_s, 2), "feature_accounts": len(features),
     }
     quality = evaluate(duck.alerts, labels)
     result["quality"] = {q.typology: {"planted": q.planted, "found": q.found, "recall": round(q.recall, 3),
@@ -135,6 +138,7 @@ def main() -> None:
     table.add_row("plain DuckDB scan", f"{d['scan_s']:.2f} s")
     table.add_row(f"pack on DuckDB ({len(pack.rules)} rules)", f"{d['pack_s']:.1f} s ({d['transactions_per_s']:,} tx/s)")
     table.add_row("pack / plain scan", f"{d['ratio_pack_to_scan']}x")
+    table.add_row("learned layer's features", f"{d['features_s']:.1f} s ({d['feature_accounts']:,} accounts)")
     table.add_row("alerts, precision", f"{d['alerts']:,}, {result['precision_all']}")
     if "spark" in result:
         s = result["spark"]
