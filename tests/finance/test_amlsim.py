@@ -56,7 +56,8 @@ def test_graph_export_is_read_as_published(ledger: Ledger, tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize(("meta", "typology"), [("patterns: 200 fan-in", "fan_in"), ("patterns: 200 cycles", "cycle"),
-                                                 ("patterns: 5 scatter-gather", "scatter_gather"), (None, "laundering")])
+                                                 ("patterns: 5 scatter-gather", "scatter_gather"), (None, "laundering"),
+                                                 ("patterns: 100 cycles, 1,000 fan-in", "cycle+fan_in")])
 def test_the_runs_typology_comes_from_its_metadata(tmp_path: Path, meta: str | None, typology: str) -> None:
     assert run_typology(export(tmp_path, [("0", 0)], [], patterns=meta)) == typology
 

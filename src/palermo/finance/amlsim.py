@@ -57,15 +57,18 @@ def step_zero(value: str) -> date:
 
 
 def run_typology(folder: Path) -> str:
-    """The typology a run planted, from its metadata.txt line ``patterns: 200 cycles`` (``laundering`` if unsaid)."""
+    """The typology a run planted, from its metadata.txt line ``patterns: 200 cycles`` (``laundering`` if unsaid;
+    ``cycle+fan_in`` when it planted several, since its labels do not say which account took part in which)."""
     meta = folder / "metadata.txt"
     if not meta.is_file():
         return "laundering"
     for line in meta.read_text(encoding="utf-8", errors="replace").splitlines():
-        found = re.match(r"\s*patterns\s*:\s*[0-9,]*\s*(.+?)\s*$", line)
-        if found:
-            word = found.group(1).lower()
-            return TYPOLOGY_WORDS.get(word, re.sub(r"[^a-z0-9]+", "_", word).strip("_") or "laundering")
+        found = re.match(r"\s*patterns\s*:\s*(.+?)\s*$", line)
+        if found:  # "200 cycles", or several: "100 cycles, 100 fan-in"
+            words = [re.sub(r"^[0-9,]+\s*", "", part).strip().lower()
+                     for part in re.split(r"\s*(?:,|;|\band\b)\s*(?=[0-9])", found.group(1))]
+            names = [TYPOLOGY_WORDS.get(w, re.sub(r"[^a-z0-9]+", "_", w).strip("_")) for w in words]
+            return "+".join(n for n in names if n) or "laundering"
     return "laundering"
 
 
