@@ -104,7 +104,7 @@ def test_reviews_stay_when_monitoring_finds_the_alert_again(client: TestClient, 
     done = client.post(f"/api/finance/alerts/{alert['id']}/review",
                        json={"status": "dismissed", "reason": "gift cards for a school fair, receipts seen"})
     assert done.status_code == 200 and done.json()["reviewed_by"] == "inv"
-    with client.app.state.services.finance.desk("fr-fiu", write=True) as desk:  # type: ignore[attr-defined]
+    with client.app.state.services.finance.desk("fr-fiu") as desk:  # type: ignore[attr-defined]
         desk.monitor()  # found again: the evidence is refreshed, the review kept
     again = client.get(f"/api/finance/alerts/{alert['id']}").json()["alert"]
     assert again["status"] == "dismissed" and again["review_reason"].startswith("gift cards")

@@ -89,7 +89,7 @@ def _demo_ledger(svc: Services) -> None:
     Alerts page has something."""
     from palermo.cases.demo import DEMO_AGENCY
 
-    with svc.finance.desk(DEMO_AGENCY, write=True) as desk:
+    with svc.finance.desk(DEMO_AGENCY, create=True) as desk:
         if desk.ledger.count("transactions") == 0:
             desk.generate(100_000, seed=2019)
             run, _ = desk.monitor()

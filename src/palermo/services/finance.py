@@ -59,12 +59,13 @@ class Finance:
         return ledger_file(self.ledgers, agency)
 
     @contextmanager
-    def desk(self, agency: str, *, write: bool = False, **overrides: Any) -> Iterator[Desk]:
-        """The agency's desk, open for one unit of work (operator commands on the CLI use it directly). Only a
-        unit of work that writes creates the agency's ledger file."""
+    def desk(self, agency: str, *, create: bool = False, **overrides: Any) -> Iterator[Desk]:
+        """The agency's desk, open for one unit of work (operator commands on the CLI use it directly). Only a unit
+        of work that loads data creates the agency's ledger file (``create``): reviews, reports and decisions need
+        alerts or hits, which an agency without a ledger does not have."""
         options = {**self.options, **{k: v for k, v in overrides.items() if v is not None}}
         path: Path | None = self.ledger_path(agency)
-        if not write and path is not None and not path.exists():
+        if not create and path is not None and not path.exists():
             path = None  # nothing loaded yet: an empty ledger in memory
         desk = Desk(path, **options)
         try:
@@ -107,7 +108,7 @@ class Finance:
     def review(self, caller: Caller, alert_id: str, status: str, reason: str = "") -> Alert:
         """Escalate, dismiss (with a reason) or reopen an alert."""
         actor = self.analyst(caller)
-        with self.desk(actor.agency_id, write=True) as desk:
+        with self.desk(actor.agency_id) as desk:
             return desk.review(alert_id, status, by=actor.username, reason=reason)
 
     def file(self, caller: Caller, alert_ids: Sequence[str], *, case_ref: str | None = None,
@@ -120,7 +121,7 @@ class Finance:
         decide(actor, Action.finance)
         if case_ref is None:
             decide(actor, Action.case_create)
-        with self.desk(actor.agency_id, write=True) as desk:
+        with self.desk(actor.agency_id) as desk:
             details = [desk.alert(a) for a in alert_ids]
             case = file_alerts(self.cases, actor, details, case_ref=case_ref, title=title)
             for alert_id in alert_ids:
@@ -135,7 +136,7 @@ class Finance:
         if self.options["goaml_xsd"] is None:
             raise InvalidInput("no goAML schema is configured, so no report can be checked and made",
                                hint=SCHEMA_HINT)
-        with self.desk(actor.agency_id, write=True) as desk:
+        with self.desk(actor.agency_id) as desk:
             return desk.report(alert_ids, reference=reference, by=actor.username, reason=reason, action=action)
 
     def reporting(self, caller: Caller) -> Reporting:
@@ -170,7 +171,7 @@ class Finance:
     def decide_hit(self, caller: Caller, hit_id: str, decision: str, reason: str) -> str:
         """Confirm or clear a screening hit; returns who decided."""
         actor = self.analyst(caller)
-        with self.desk(actor.agency_id, write=True) as desk:
+        with self.desk(actor.agency_id) as desk:
             desk.decide(hit_id, decision, by=actor.username, reason=reason)
         return actor.username
 
