@@ -78,8 +78,12 @@ def _report_page(request: Request, svc: Services, actor: Actor, alert_ids: list[
 def report_form(request: Request, session: SignedIn, svc: Svc, alert: list[str] = Query(default_factory=list)
                 ) -> HTMLResponse:
     """The goAML report of the alerts named: what it will hold, what it is checked against, your reason."""
-    first = alert[0].removeprefix("alr-")[:8] if alert else ""
-    return _report_page(request, svc, session.actor, alert[:200], reference=f"STR-{first}" if first else "STR")
+    return _report_page(request, svc, session.actor, alert[:200], reference=_reference(alert))
+
+
+def _reference(alert_ids: list[str]) -> str:
+    """A first reference for a report, from its first alert (the analyst may change it)."""
+    return f"STR-{alert_ids[0].removeprefix('alr-')[:8]}" if alert_ids else "STR"
 
 
 @router.post("/finance/report", response_class=Response)
@@ -90,7 +94,7 @@ def report(request: Request, session: Posted, svc: Svc, alert: list[str] = Form(
     back on the report page with the reason and everything the analyst wrote; ``draft`` only opens that page."""
     alert = alert[:200]
     if draft:
-        return _report_page(request, svc, session.actor, alert, reference=reference.strip() or "STR")
+        return _report_page(request, svc, session.actor, alert, reference=reference.strip() or _reference(alert))
     if svc.finance.reporting(session.actor).problem:
         return _report_page(request, svc, session.actor, alert, reference=reference, reason=reason, action=action,
                             blocked=True)
