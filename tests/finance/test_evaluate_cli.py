@@ -24,6 +24,9 @@ def test_learn_then_evaluate_prints_both_layers(tmp_path: Path) -> None:
     done = run("finance", "learn", str(one), "--out", str(model))
     assert done.returncode == 0, done.stderr
     assert json.loads(model.read_text())["laundering"] == 4
+    loose = tmp_path / "loose.json"
+    assert run("finance", "learn", str(one), "--out", str(loose), "--target-precision", "0.5").returncode == 0
+    assert json.loads(loose.read_text())["threshold"] <= json.loads(model.read_text())["threshold"]
     done = run("finance", "evaluate", str(two), "--model", str(model), "--json")
     assert done.returncode == 0, done.stderr
     [result] = json.loads(done.stdout)

@@ -329,7 +329,10 @@ def evaluate_cmd(folders: LabelledOpt,
 @finance_app.command("learn")
 def learn_cmd(folder: Annotated[Path, typer.Argument(help="a labelled AMLSim graph export folder to learn from")],
               output: Annotated[Path, typer.Option("--out", help="the model file to write (JSON)")],
-              start: StartOpt = "2017-01-01") -> None:
+              start: StartOpt = "2017-01-01",
+              target_precision: Annotated[float, typer.Option(
+                  min=0.05, max=1.0, help="flag from the lowest score at which this share of the training accounts "
+                                          "flagged is laundering")] = 0.8) -> None:
     """Train the learned layer on a labelled run and save it; `palermo finance evaluate --model` measures it."""
     from palermo.finance.amlsim import read_graph, step_zero
     from palermo.finance.features import account_features
@@ -339,7 +342,8 @@ def learn_cmd(folder: Annotated[Path, typer.Argument(help="a labelled AMLSim gra
     scratch = Ledger()
     try:
         run = read_graph(scratch, folder, start=step_zero(start))
-        trained = train(account_features(scratch), run.labels.laundering(), trained_on=str(folder))
+        trained = train(account_features(scratch), run.labels.laundering(), trained_on=str(folder),
+                        target_precision=target_precision)
     finally:
         scratch.close()
     save(trained, output)
