@@ -53,6 +53,7 @@ DONATIONS = [p / "nomenklatura_donations.ftm.json" for p in SAMPLES]
 YENTE = [p / "yente_t1_entities.ftm.json" for p in SAMPLES]
 Pair = tuple[str, str, bool, str, str]
 console = Console(stderr=True)
+REPEAT = 3
 THRESHOLDS = {"palermo": 0.8, "rapidfuzz_wratio": 85.0, "nomenklatura_logic_v2": 0.7}
 TITLES = re.compile(r"\b(Herr|Frau|Dr\.?-?Ing\.?|Dr\.|Prof\.|E\. h\.)\s*")
 LATIN = re.compile(r"^[A-Za-zÀ-ÿĀ-žƏəİı .'\-]+$")
@@ -174,10 +175,16 @@ def _timed(method: str, pairs: list[Pair]) -> tuple[list[float], dict[str, float
     for q, n, schema in WARM_UP:
         fn(q, n, schema)
     speed = {"start_s": round(time.perf_counter() - started, 2)}
-    for run in ("first", "second"):
+    started = time.perf_counter()
+    values = [fn(q, n, schema) for q, n, _, _, schema in pairs]
+    speed["first"] = round(len(pairs) / (time.perf_counter() - started), 1)
+    took = []
+    for _ in range(REPEAT):  # the machine is shared: the best of a few passes is the method's own speed
         started = time.perf_counter()
-        values = [fn(q, n, schema) for q, n, _, _, schema in pairs]
-        speed[run] = round(len(pairs) / (time.perf_counter() - started), 1)
+        for q, n, _, _, schema in pairs:
+            fn(q, n, schema)
+        took.append(time.perf_counter() - started)
+    speed["second"] = round(len(pairs) / min(took), 1)
     return values, speed
 
 
@@ -234,30 +241,34 @@ def synthetic_list(pairs: list[Pair], size: int, seed: int = 2) -> WatchList:
     return wl
 
 
-def throughput(wl: WatchList, queries: list[str]) -> dict[str, object]:
+def throughput(wl: WatchList, samples: list[list[str]]) -> dict[str, object]:
+    """Names screened per second against the list by each method: the best of its runs, each run on another
+    sample of queries (so no method finds a query it has read before)."""
     names = [e.names[0] for e in wl.entities.values()]
     config = ScoringConfig.defaults()
+    proxies = {i: _proxy(e.names[0], e.schema, i) for i, e in wl.entities.items()}
+    ids = iter(range(10**9))
+
+    def logic_v2(q: str) -> bool:
+        qp = _proxy(q, "Person", f"query-{next(ids)}")
+        return any(LogicV2.compare(qp, proxies[c.id], config).score >= THRESHOLDS["nomenklatura_logic_v2"]
+                   for c in candidates(Query(q), wl))
+
+    methods: dict[str, tuple[Callable[[str], bool], str]] = {
+        "palermo": (lambda q: bool(screen(Query(q), wl)), "its own candidates, those that can reach the threshold"),
+        "rapidfuzz_wratio": (lambda q: bool(process.extractOne(
+            q, names, scorer=fuzz.WRatio, processor=default_process,
+            score_cutoff=THRESHOLDS["rapidfuzz_wratio"])), "scans all listed names"),
+        "nomenklatura_logic_v2": (logic_v2, "scores Palermo's index candidates (as yente scores its index's)"),
+    }
     out: dict[str, object] = {}
-    started = time.perf_counter()
-    found = sum(1 for q in queries if screen(Query(q), wl))
-    s = time.perf_counter() - started
-    out["palermo"] = {"names_per_s": round(len(queries) / s, 1), "with_match": found}
-    started = time.perf_counter()
-    found = sum(1 for q in queries if process.extractOne(q, names, scorer=fuzz.WRatio, processor=default_process,
-                                                         score_cutoff=THRESHOLDS["rapidfuzz_wratio"]))
-    s = time.perf_counter() - started
-    out["rapidfuzz_wratio"] = {"names_per_s": round(len(queries) / s, 1), "with_match": found,
-                               "note": "scans all listed names"}
-    proxies = {i: _proxy(e.names[0], "Person", i) for i, e in wl.entities.items()}
-    started = time.perf_counter()
-    found = 0
-    for i, q in enumerate(queries):
-        qp = _proxy(q, "Person", f"query-{i}")
-        scores = [LogicV2.compare(qp, proxies[c.id], config).score for c in candidates(Query(q), wl)]
-        found += any(x >= THRESHOLDS["nomenklatura_logic_v2"] for x in scores)
-    s = time.perf_counter() - started
-    out["nomenklatura_logic_v2"] = {"names_per_s": round(len(queries) / s, 1), "with_match": found,
-                                    "note": "scores Palermo's index candidates (as yente scores its index's)"}
+    for method, (fn, note) in methods.items():
+        best, found = 0.0, []
+        for queries in samples:
+            started = time.perf_counter()
+            found.append(sum(1 for q in queries if fn(q)))
+            best = max(best, len(queries) / (time.perf_counter() - started))
+        out[method] = {"names_per_s": round(best, 1), "with_match": found, "note": note}
     return out
 
 
@@ -283,17 +294,18 @@ def main() -> None:
         start += len(pairs)
     wl = synthetic_list(everything, 100_000)
     rng = random.Random(3)
-    queries = [p[0] for p in rng.sample(everything, 300)] + [
+    labelled = [p[0] for p in rng.sample(everything, 400)]  # two samples, no query in both
+    samples = [labelled[i::2] + [
         "".join(rng.choice(SYLLABLES) for _ in range(3)).capitalize() + " "
-        + "".join(rng.choice(SYLLABLES) for _ in range(3)).capitalize() for _ in range(300)]
-    t = throughput(wl, queries)
+        + "".join(rng.choice(SYLLABLES) for _ in range(3)).capitalize() for _ in range(200)] for i in range(2)]
+    t = throughput(wl, samples)
     in_list = {part: found_in_list(wl, pairs) for part, pairs in parts.items()}
     result = {"benchmark": "screening", "when": datetime.now(UTC).isoformat(timespec="seconds"),
               "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
               "pairs": {part: len(pairs) for part, pairs in parts.items()},
               "positives": {part: sum(p[2] for p in pairs) for part, pairs in parts.items()},
               "tuned_on": "development", "quality": q, "pairs_per_s": pairs_per_s,
-              "list_size": len(wl.entities), "queries": len(queries), "throughput": t,
+              "list_size": len(wl.entities), "queries": [len(s) for s in samples], "throughput": t,
               "palermo_recall_in_list": in_list}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "screening.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
