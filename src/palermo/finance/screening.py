@@ -12,6 +12,7 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
@@ -35,6 +36,7 @@ def tokens(name: str, schema: str = "LegalEntity") -> tuple[str, ...]:
     return tuple(w.text for w in analyse(name, kind_of(schema)).core)
 
 
+@lru_cache(maxsize=200_000)
 def _keys(word: Word) -> tuple[str, ...]:
     """Index keys of a word: itself and, from four letters, the word less any one letter (a typo in one of two
     spellings leaves a key they share), its sound, its consonant skeleton and the table entries it stands for."""
