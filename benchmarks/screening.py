@@ -10,13 +10,16 @@ per kind of difficulty:
   variation, labelled by hand) and every alias pair of the yente sample list's entities.
 
 Speed, in the same run: each method in a fresh process, its one-off start (name tables, transliterators), then
-pairs scored per second on a first pass (every name read afresh) and a second; and names screened per second against a 100,000-entity list (the labelled names plus seeded synthetic ones);
-rapidfuzz scans every listed name (C++), Palermo and logic-v2 score the candidates of Palermo's index.
+pairs scored per second on a first pass (every name read afresh) and again (the best of a few passes); and names
+screened per second against a 100,000-entity list (the labelled names plus seeded synthetic ones): rapidfuzz
+scans every listed name (C++), logic-v2 scores the candidates of Palermo's index, Palermo those of them that can
+reach its threshold.
 
-    .venv/bin/pip install --target .peer --no-deps nomenklatura==4.17.4 'fingerprints>=1.3.1,<2' shortuuid
-    PYTHONPATH=.peer .venv/bin/python benchmarks/screening.py
+    .venv/bin/pip install --target .venv/peer --no-deps nomenklatura==4.17.4 'fingerprints>=1.3.1,<2' shortuuid
+    PYTHONPATH=.venv/peer .venv/bin/python benchmarks/screening.py
 
-(nomenklatura 4.17 pins duckdb<2, which Palermo's ledger does not use, hence beside the venv rather than in it.)
+(nomenklatura 4.17 pins duckdb<2 and scikit-learn, which would replace the duckdb Palermo's ledger needs; its
+matching needs neither, hence beside the venv rather than in it.)
 Writes benchmarks/results/screening.json.
 """
 
