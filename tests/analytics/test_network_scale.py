@@ -25,4 +25,6 @@ def test_large_chart_betweenness_is_sampled_and_communities_found_again() -> Non
     assert ig.compare_communities(membership, truth, method="nmi") > 0.8
     assert communities(graph) == groups  # the same seed, the same groups
     found = brokers(graph, top=5)
-    assert len([b for b in found if not b.articulation]) <= 5 and found[0].betweenness >= found[-1].betweenness
+    # the five highest, then at most five articulation points beyond them (a large chart has hundreds)
+    assert 5 <= len(found) <= 10 and all(b.articulation for b in found[5:])
+    assert [b.betweenness for b in found[:5]] == sorted((b.betweenness for b in found[:5]), reverse=True)

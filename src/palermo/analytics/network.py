@@ -82,15 +82,15 @@ def betweenness(graph: LinkGraph, *, sample: int | None = None, seed: int = 0) -
 
 
 def brokers(graph: LinkGraph, *, top: int = 10, sample: int | None = None, seed: int = 0) -> list[Broker]:
-    """The parties with the highest betweenness, and every articulation point (a party whose removal cuts the
-    network in two), highest betweenness first."""
+    """The ``top`` parties by betweenness, then up to ``top`` more articulation points (parties whose removal cuts
+    the network in two) beyond them, highest betweenness first."""
     scores = betweenness(graph, sample=sample, seed=seed).scores
     g = graph.igraph
     names = g.vs["name"]
     cuts = {names[v] for v in g.articulation_points()}
     degree = dict(zip(names, g.degree(), strict=True))
     ranked = sorted(graph.nodes, key=lambda k: (-scores[k], k))
-    chosen = [k for k in ranked[:top] if scores[k] > 0] + [k for k in ranked[top:] if k in cuts]
+    chosen = [k for k in ranked[:top] if scores[k] > 0] + [k for k in ranked[top:] if k in cuts][:top]
     return [Broker(k, scores[k], k in cuts, degree[k]) for k in chosen]
 
 
