@@ -8,9 +8,6 @@ Set PALERMO_SCREENSHOTS to a folder to keep a screenshot of each page looked at.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,7 @@ from typing import Any
 import networkx as nx
 import pytest
 
+from ..servers import in_thread
 from ..test_browser import ARGS, CHROMIUM, _require_browser
 
 pytestmark = pytest.mark.browser
@@ -29,28 +27,15 @@ ERRORS: list[str] = []
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _require_browser()
-    import uvicorn
-
     from palermo.cases.demo import create_demo
     from palermo.settings import Settings
     from palermo.web import create_app
 
     app = create_app(Settings(data_dir=tmp_path_factory.mktemp("network-browser")))
     user, password = create_demo(app.state.services.store)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
     os.environ["_PALERMO_NETWORK_DEMO"] = f"{user}\n{password}"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with in_thread(app) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
