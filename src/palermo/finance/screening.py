@@ -9,11 +9,11 @@ fathers' names are weighed, not deleted. Every match carries the scores of its f
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain
+from itertools import combinations
 from pathlib import Path
 
 from followthemoney.types import registry
@@ -84,6 +84,7 @@ class WatchList:
     entities: dict[str, ListEntity]
     index: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     sizes: dict[str, int] = field(default_factory=dict)  # the fewest core words among an entity's names
+    short: set[str] = field(default_factory=set)  # entities with a name of one word or none
 
     def build_index(self) -> None:
         """Index every word, its sound and its table entries; the rare word of a query finds its candidates."""
@@ -91,6 +92,8 @@ class WatchList:
             kind = kind_of(entity.schema)
             forms = [analyse(name, kind) for name in entity.names]
             self.sizes[entity.id] = min(len(form.core) for form in forms)
+            if self.sizes[entity.id] <= 1:
+                self.short.add(entity.id)
             for form in forms:
                 for key in name_keys(form):
                     self.index[key].add(entity.id)
@@ -213,17 +216,24 @@ def candidates(query: Query, watchlist: WatchList, limit: int = 50, floor: float
                 ids.update(listed)
         hit_by.append((max(len(text), 3), ids))
     total = sum(weight for weight, _ in hit_by)
-    heaviest = sorted((weight for weight, _ in hit_by), reverse=True)
-    bounds: dict[tuple[int, int], float] = {}  # (words hit, listed words) -> the most such a name can score
+    sets = [ids for _, ids in hit_by]
+    several = set().union(*(a & b for a, b in combinations(sets, 2)))  # ids sharing two or more words
     found: dict[str, float] = {}
-    for entity_id, hits in Counter(chain.from_iterable(ids for _, ids in hit_by)).items():
-        shape = (hits, min(watchlist.sizes.get(entity_id, 0), hits + 3))  # more listed words only lower it
-        if shape not in bounds:
-            bounds[shape] = _reachable(sum(heaviest[:hits]), total, *shape)
-        if bounds[shape] >= floor:
-            weight = sum(weight for weight, ids in hit_by if entity_id in ids)
-            if _reachable(weight, total, *shape) >= floor:
+    for weight, ids in hit_by:  # one word shared: set algebra decides, or the few left are checked one by one
+        if _reachable(weight, total, 1, 2) >= floor:
+            alone = ids - several
+        elif _reachable(weight, total, 1, 1) >= floor:
+            alone = (ids - several) & watchlist.short
+        else:
+            continue
+        for entity_id in alone:
+            if _reachable(weight, total, 1, watchlist.sizes.get(entity_id, 0)) >= floor:
                 found[entity_id] = weight
+    for entity_id in several:
+        hits = [weight for weight, ids in hit_by if entity_id in ids]
+        shared = sum(hits)
+        if _reachable(shared, total, len(hits), watchlist.sizes.get(entity_id, 0)) >= floor:
+            found[entity_id] = shared
     whole = {i for form in forms for key in whole_keys(form) for i in watchlist.index.get(key, ())}
     kept = list(whole | set(found))
     ranked = sorted(kept, key=lambda i: (i not in whole, -found.get(i, 0.0), i))[:limit]
