@@ -149,9 +149,10 @@ def shared_pairs(frames: Sequence[pa.Table], column: str) -> int:
     return sum(n * (n - 1) // 2 for n in counts.values())
 
 
-def settings(kind: Kind, features: Sequence[str], link_type: LinkType = "dedupe_only") -> dict[str, Any]:
+def settings(kind: Kind, features: Sequence[str], link_type: LinkType = "dedupe_only",
+             dialect: Engine = "duckdb") -> dict[str, Any]:
     """Splink settings comparing the given features, with one blocking rule per identifying feature and, for
-    people, the names in either order."""
+    people, the names in either order; the SQL in the dialect of the engine that runs them (DuckDB or Spark)."""
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
 
@@ -166,8 +167,15 @@ def settings(kind: Kind, features: Sequence[str], link_type: LinkType = "dedupe_
                               comparisons=[f.compare(cl) for f in chosen],
                               blocking_rules_to_generate_predictions=rules,
                               retain_intermediate_calculation_columns=True, retain_matching_columns=True)
-    built: dict[str, Any] = creator.get_settings("duckdb").as_dict()  # type: ignore[no-untyped-call]
+    built: dict[str, Any] = creator.get_settings(dialect).as_dict()  # type: ignore[no-untyped-call]
     return built
+
+
+def spark_config() -> dict[str, str]:
+    """Spark settings a session needs to run Splink: its jar of string similarity functions (Jaro-Winkler ...)."""
+    from splink.backends.spark import similarity_jar_location
+
+    return {"spark.jars": similarity_jar_location()}
 
 
 class Session:
@@ -178,6 +186,10 @@ class Session:
             raise InvalidInput("engine spark: no Spark session given")
         self.engine = engine
         self.spark = spark
+        if spark is not None and spark.sparkContext.getCheckpointDir() is None:
+            import tempfile  # Splink breaks Spark's lineage with checkpoints: they need a folder
+
+            spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="palermo-splink-"))
 
     def api(self) -> Any:
         """A Splink database API for one linker."""
@@ -253,7 +265,7 @@ def _fit(kind: Kind, frames: Sequence[pa.Table], session: Session, link_only: bo
     features = present(kind, frames)
     if not features:
         raise InvalidInput(f"no {kind} records with anything to compare (two records need a shared feature)")
-    linker = _linker(session, frames, settings(kind, features, _link_type(frames, link_only)))
+    linker = _linker(session, frames, settings(kind, features, _link_type(frames, link_only), session.engine))
     trained: dict[str, Any] = {"records": sum(f.num_rows for f in frames), "em_blocks": [], "notes": []}
     strong = [block_on(*rule) for rule in STRONG[kind] if set(rule) <= set(features)]
     if strong:

@@ -161,7 +161,7 @@ def _code_tf(cl: Any, column: str) -> Any:
 
 
 def _born(cl: Any, column: str) -> Any:
-    return cl.DateOfBirthComparison(column, input_is_string=True, datetime_format="%Y-%m-%d")
+    return cl.DateOfBirthComparison(column, input_is_string=True)  # ISO dates: each dialect's default format
 
 
 def _feature(name: str, label: str, read: Cleaner, compare: Callable[[Any, str], Any], *, block: bool = False,

@@ -32,9 +32,10 @@ def run(cases: Annotated[list[str], typer.Argument(help="case references")], as_
     svc = services()
     spark = None
     if engine == "spark":
+        from palermo.analytics.resolution import spark_config
         from palermo.finance.spark import SparkEngine
 
-        spark = SparkEngine({}, app="palermo-resolve").session
+        spark = SparkEngine({}, app="palermo-resolve", config=spark_config()).session
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("resolving", total=None)
