@@ -5,7 +5,8 @@ For each run in ../shared/data/amlsim_graphs (20K_cycle200, 20K_fanin200), in on
   fan-out without baselines, cycles of 3-4 hops in time order within a week, no split payments): account-level
   recall and precision per typology;
 - the learned layer trained on the other run (both directions), and as its peer a gradient-boosted tree model
-  (scikit-learn HistGradientBoostingClassifier) on the same features and threshold rule;
+  (scikit-learn HistGradientBoostingClassifier) on the same features and threshold rule; each thresholded at 80%
+  precision on its training run (the default) and at 50% (the issue's precision floor);
 - seconds to load, to run the pack and to compute the features on DuckDB, and (unless --no-spark) the same pack and
   features on Spark local mode over Parquet copies, with a check that both engines agree.
 
@@ -160,8 +161,13 @@ def main() -> None:
         model = learned.train(features[train_on], labels[train_on].laundering(), trained_on=train_on)
         flagged = {a.account for a in learned.score(model, features[test_on])}
         trees = tree_peer(features[train_on], labels[train_on].laundering(), features[test_on])
+        loose = learned.train(features[train_on], labels[train_on].laundering(), trained_on=train_on,
+                              target_precision=0.5)
+        loose_flagged = {a.account for a in learned.score(loose, features[test_on])}
+        loose_trees = tree_peer(features[train_on], labels[train_on].laundering(), features[test_on], 0.5)
         result["runs"][test_on]["learned_from_" + train_on] = quality(
-            {"learned": flagged, "trees (peer)": trees}, labels[test_on].typology)
+            {"learned": flagged, "trees (peer)": trees, "learned, threshold at 0.5 training precision": loose_flagged,
+             "trees (peer), threshold at 0.5 training precision": loose_trees}, labels[test_on].typology)
         result["runs"][test_on]["learned_threshold"] = round(model.threshold, 4)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "amlsim_eval.json").write_text(json.dumps(result, indent=2) + "\n")
