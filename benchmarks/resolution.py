@@ -232,9 +232,13 @@ def large(size: int, spark: bool) -> dict[str, Any]:
         session = Session("spark", SparkEngine({}, app="palermo-resolution", config=spark_config()).session)
     started = time.perf_counter()
     frame = table("person", records)
+    read = time.perf_counter()
     _, found = train_and_score("person", [frame], threshold=DECISION, explain=False, session=session)
+    scored = time.perf_counter()
     groups = cluster([r.id for r in records], found, [])
     seconds = time.perf_counter() - started
+    phases = {"read_records": round(read - started, 1), "train_and_score": round(scored - read, 1),
+              "cluster": round(time.perf_counter() - scored, 1)}
     hits = sum(1 for c in found if _person(c.left) == _person(c.right))
     per_person: dict[str, int] = {}
     for r in records:
@@ -245,7 +249,7 @@ def large(size: int, spark: bool) -> dict[str, Any]:
             "seconds": round(seconds, 1), "generation_seconds": round(made, 1), "pairs": len(found),
             "pair_recall": hits / duplicates if duplicates else 1.0,
             "pair_precision": hits / len(found) if found else 1.0,
-            "clusters": len(groups)}
+            "clusters": len(groups), "phases": phases}
 
 
 def main() -> None:

@@ -61,6 +61,8 @@ def test_features_from_ftm_properties() -> None:
     assert phone({"phone": ["+40 712 345 678"]}) == phone({"phone": ["0712345678"]})
     assert postcode({"address": ["12 Rue X, 75011 Paris"]}) == "75011"
     assert house({"address": ["12 Victoria Street, London"]}) == "12 victoria"
+    assert house({"address": ["12 rue de la Paix, Paris"]}) == "12 paix"  # the street's own name, not 'rue'
+
     organisations = table("organization", [Entity("o1", "Company", {"name": ["Acme Trading Ltd"]}),
                                            Entity("o2", "Organization", {"name": ["ACME Trading"]}),
                                            Entity("v", "Vehicle", {"name": ["van"]})])

@@ -124,10 +124,25 @@ def postcode(props: Mapping[str, Sequence[str]]) -> str | None:
     return groups[-1] if groups else None
 
 
+STREET_WORDS = frozenset((
+    "street", "st", "road", "rd", "avenue", "ave", "lane", "ln", "drive", "dr", "boulevard", "blvd", "place", "pl",
+    "way", "court", "ct", "terrace", "crescent", "close", "rue", "allee", "chemin", "route", "impasse", "quai",
+    "calle", "avenida", "plaza", "paseo", "camino", "carrer", "carretera", "strada", "calea", "soseaua", "aleea",
+    "bulevardul", "piata", "ulica", "ulitsa", "prospekt", "via", "viale", "piazza", "corso", "strasse", "str",
+    "weg", "platz", "gasse", "ring", "del", "des", "los", "las", "der", "den", "van", "von"))
+"""Words that name the kind of street or join its name ('rue', 'calle', 'strada', 'del' ...), passed over to
+reach the street's own name."""
+
+
 def house(props: Mapping[str, Sequence[str]]) -> str | None:
-    """The house number with the first word of its street ('12 victoria' of '12 Victoria Street, ...')."""
-    found = re.search(r"\b(\d{1,5}[a-z]?)\s+([a-z]{3,})", text(first(props, "address", "full", "street")) or "")
-    return f"{found.group(1)} {found.group(2)}" if found else None
+    """The house number with the first word of its street's own name ('12 victoria' of '12 Victoria Street' and of
+    '12 rue Victoria')."""
+    address = text(first(props, "address", "full", "street")) or ""
+    found = re.search(r"\b(\d{1,5}[a-z]?)\s+(.*)", address)
+    if not found:
+        return None
+    name = next((w for w in found.group(2).split() if len(w) >= 3 and w.isalpha() and w not in STREET_WORDS), None)
+    return f"{found.group(1)} {name}" if name else None
 
 
 LEGAL_FORMS = re.compile(r"\b(ltd|limited|llc|inc|gmbh|sa|sarl|srl|sas|bv|nv|plc|ag|oy|ab|spa|co|company|corp)\b")
