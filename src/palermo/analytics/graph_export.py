@@ -11,16 +11,18 @@ from palermo.analytics.graph import Edge, LinkGraph, Node
 
 NS = "http://graphml.graphdrawing.org/xmlns"
 NODE_KEYS = (("label", "string"), ("kind", "string"), ("schema", "string"), ("roles", "string"),
-             ("start", "string"), ("end", "string"), ("countries", "string"), ("community", "int"))
+             ("start", "string"), ("end", "string"), ("countries", "string"), ("members", "string"), ("community", "int"))
 EDGE_KEYS = (("kind", "string"), ("label", "string"), ("count", "int"), ("amount", "double"),
              ("currency", "string"), ("start", "string"), ("end", "string"), ("via", "string"))
 
 
 def node_data(node: Node, community: int | None = None) -> dict[str, Any]:
-    """What the chart and the GraphML file say about a node (a protected person only by pseudonym)."""
+    """What the chart and the GraphML file say about a node (a protected person only by pseudonym; ``members``: the
+    records folded into it by entity resolution)."""
     return {"id": node.id, "label": node.caption, "kind": node.kind, "schema": node.schema,
             "roles": " ".join(node.roles), "start": node.start or "", "end": node.end or "",
-            "countries": " ".join(node.countries), "community": -1 if community is None else community}
+            "countries": " ".join(node.countries), "members": " ".join(node.members),
+            "community": -1 if community is None else community}
 
 
 def edge_data(edge: Edge) -> dict[str, Any]:

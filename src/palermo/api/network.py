@@ -18,14 +18,17 @@ Start = Annotated[date | None, Query(description="keep ties and trips/events fro
 End = Annotated[date | None, Query(description="keep ties and trips/events up to this day")]
 Kinds = Annotated[list[str] | None, Query(description="kinds of node to keep: " + ", ".join(KINDS))]
 Undated = Annotated[bool, Query(description="keep ties without a date when a period is given")]
+Resolved = Annotated[str | None, Query(description="entity-resolution dataset whose identities fold records of one "
+                                                   "person, company, account or address into one node")]
 
 
 @router.get("/graph")
 def graph(ref: str, caller: ApiCaller, svc: Svc, start: Start = None, end: End = None, kind: Kinds = None,
-          undated: Undated = True) -> dict[str, Any]:
+          undated: Undated = True, resolved: Resolved = None) -> dict[str, Any]:
     """The case's link chart: nodes (people, organisations, accounts, phones, addresses, trips, events) and ties,
     each node with its community; protected persons by pseudonym."""
-    return svc.network.drawing(caller, ref, ChartAsk(start=start, end=end, kinds=kind or (), undated=undated))
+    return svc.network.drawing(caller, ref, ChartAsk(start=start, end=end, kinds=kind or (), undated=undated,
+                                                     resolved=resolved))
 
 
 @router.get("/graph/neighbours")
@@ -60,9 +63,10 @@ def brokers(ref: str, caller: ApiCaller, svc: Svc, top: Annotated[int, Query(ge=
 
 @router.get("/graph/graphml")
 def export_graphml(ref: str, caller: ApiCaller, svc: Svc, start: Start = None, end: End = None,
-                   kind: Kinds = None, undated: Undated = True) -> Response:
+                   kind: Kinds = None, undated: Undated = True, resolved: Resolved = None) -> Response:
     """The chart as a GraphML file (Gephi, yEd, networkx), with each node's community."""
-    body = svc.network.graphml(caller, ref, ChartAsk(start=start, end=end, kinds=kind or (), undated=undated))
+    body = svc.network.graphml(caller, ref, ChartAsk(start=start, end=end, kinds=kind or (), undated=undated,
+                                                     resolved=resolved))
     return Response(body, media_type="application/graphml+xml",
                     headers={"Content-Disposition": f'attachment; filename="{safe(ref)}-graph.graphml"'})
 

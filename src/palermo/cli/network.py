@@ -109,9 +109,11 @@ def graphml(case: str, as_user: AsUser,
             start: Annotated[str | None, typer.Option(help="ties from this day on (YYYY-MM-DD)")] = None,
             end: Annotated[str | None, typer.Option(help="ties up to this day (YYYY-MM-DD)")] = None,
             kind: Annotated[list[str] | None, typer.Option(help="keep these kinds of node: " + ", ".join(KINDS))]
-            = None) -> None:
+            = None,
+            resolved: Annotated[str | None, typer.Option(help="fold records of one identity of this resolution "
+                                                              "dataset into one node")] = None) -> None:
     """Write the case's chart (with each node's community) as GraphML for Gephi, yEd or networkx."""
-    ask = ChartAsk(start=day(start, "--start"), end=day(end, "--end"), kinds=kind or ())
+    ask = ChartAsk(start=day(start, "--start"), end=day(end, "--end"), kinds=kind or (), resolved=resolved)
     svc = services()
     with reading() as progress:
         body = svc.network.graphml(svc.accounts.actor(as_user), case, ask, progress=progress)

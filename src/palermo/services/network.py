@@ -12,9 +12,11 @@ from typing import Any
 from palermo.analytics.graph import LinkGraph, build_graph, within
 from palermo.analytics.graph_export import elements, graphml, node_data
 from palermo.analytics.network import brokers, communities, ego, short_paths, shortest_path
+from palermo.analytics.resolution_features import KINDS as RESOLVED_KINDS
 from palermo.analytics.routes import Route, flows, read_routes, sankey
 from palermo.cases import CaseStore
 from palermo.cases.identity import Caller
+from palermo.cases.resolutions import check_dataset
 from palermo.errors import InvalidInput
 
 PAGE = 500
@@ -29,12 +31,14 @@ Progress = Callable[[int, int], None]
 @dataclass(frozen=True)
 class ChartAsk:
     """Which part of a case's chart: a period (ties and trips/events overlapping it; undated ties kept unless
-    ``undated`` is false) and the kinds of node to keep (all when empty)."""
+    ``undated`` is false), the kinds of node to keep (all when empty), and the entity-resolution dataset whose
+    identities fold the records of one person (or company, account, address) into one node (none by default)."""
 
     start: date | None = None
     end: date | None = None
     kinds: Sequence[str] = ()
     undated: bool = True
+    resolved: str | None = None
 
     def check(self) -> None:
         """Refuse a period that ends before it starts or an unknown kind, naming the field."""
@@ -43,6 +47,8 @@ class ChartAsk:
         unknown = [k for k in self.kinds if k not in KINDS]
         if unknown:
             raise InvalidInput(f"kinds: unknown kind {unknown[0]!r}", hint="one of: " + ", ".join(KINDS))
+        if self.resolved is not None:
+            check_dataset(self.resolved)
 
 
 def day(text: str | None, field: str) -> date | None:
@@ -84,11 +90,23 @@ class Network:
         resolved entities into one node (entity ID -> canonical ID)."""
         ask = ask or ChartAsk()
         ask.check()
+        if canonical is None and ask.resolved is not None:
+            canonical = self.canonical(caller, ref, ask.resolved)
         graph = within(build_graph(self.entities(caller, ref, progress), canonical=canonical), ask.start, ask.end,
                        undated=ask.undated)
         if ask.kinds:
             graph = graph.subgraph(k for k, n in graph.nodes.items() if n.kind in ask.kinds)
         return graph
+
+    def canonical(self, caller: Caller, ref: str, dataset: str) -> dict[str, str]:
+        """Entity ID -> the entity that stands for its resolved identity in this case (the first of the identity's
+        records here), from the caller's agency's resolution ``dataset``; records of other cases stay out."""
+        mapping: dict[str, str] = {}
+        for kind in RESOLVED_KINDS:
+            for identity in self.cases.resolutions.identities(caller, dataset, kind):
+                here = sorted(r["entity"] for r in identity.records if r["case"] == ref)
+                mapping.update((entity, here[0]) for entity in here[1:])
+        return mapping
 
     def drawing(self, caller: Caller, ref: str, ask: ChartAsk | None = None) -> dict[str, Any]:
         """The chart as the page draws it: elements with each node's community, the communities, and counts."""
