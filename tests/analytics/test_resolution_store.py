@@ -163,3 +163,27 @@ def test_splink_end_to_end(cs: CaseStore, world: dict[str, Actor]) -> None:  # n
     with pytest.raises(InvalidInput):
         service.run(world["analyst"], ["GB-1"], dataset="bad name!")
     assert Entity  # the engine's record type is what the store hands over
+
+
+RESOLUTION_TABLES = ("resolution_model", "resolution_candidate", "resolution_judgement", "resolution_identity",
+                     "resolution_redirect")
+
+
+def test_row_level_security_keeps_other_agencies_out(cs: CaseStore, world: dict[str, Actor],  # noqa: F811
+                                                     backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("row-level security is PostgreSQL's")
+    from sqlalchemy import text
+
+    from tests.cases.test_rls import as_app, rows
+
+    run(cs, world["inv"], MODEL, only={"p1", "p2", "q1"})
+    cs.resolutions.judge(world["inv"], rec(cs, world["inv"], "GB-1", "p1"), rec(cs, world["inv"], "GB-2", "q1"),
+                         "different")
+    for conn in as_app(cs, "gb-police"):
+        assert all(rows(conn, table) > 0 for table in RESOLUTION_TABLES if table != "resolution_redirect")
+    for conn in as_app(cs, "ro-police", world["ro_inv"].user_id):
+        assert {table: rows(conn, table) for table in RESOLUTION_TABLES} == dict.fromkeys(RESOLUTION_TABLES, 0)
+        with pytest.raises(Exception, match="row-level security"):
+            conn.execute(text("INSERT INTO resolution_judgement (agency_id, left_id, right_id, verdict, judged_by, "
+                              "judged_at) VALUES ('gb-police', 'a:1', 'b:2', 'same', 'x', now())"))
