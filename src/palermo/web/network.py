@@ -21,10 +21,11 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(viewer)])
 Kinds = Annotated[list[str] | None, Query()]
 
 
-def _ask(start: str | None, end: str | None, kind: list[str] | None, undated: str | None) -> ChartAsk:
+def _ask(start: str | None, end: str | None, kind: list[str] | None, undated: str | None,
+         resolved: str | None) -> ChartAsk:
     """The chart's filters as the page sends them (empty fields mean no filter)."""
     return ChartAsk(start=day(start, "start"), end=day(end, "end"), kinds=[k for k in kind or [] if k],
-                    undated=undated != "0")
+                    undated=undated != "0", resolved=(resolved or "").strip() or None)
 
 
 @router.get("/cases/{ref}/chart", response_class=HTMLResponse)
@@ -37,9 +38,9 @@ def chart_page(request: Request, ref: str, session: SignedIn, svc: Svc) -> HTMLR
 
 @router.get("/cases/{ref}/chart/data")
 def chart_data(ref: str, session: SignedIn, svc: Svc, start: str | None = None, end: str | None = None,
-               kind: Kinds = None, undated: str | None = None) -> dict[str, Any]:
+               kind: Kinds = None, undated: str | None = None, resolved: str | None = None) -> dict[str, Any]:
     """The chart's elements with communities (the page's data)."""
-    return svc.network.drawing(session.actor, ref, _ask(start, end, kind, undated))
+    return svc.network.drawing(session.actor, ref, _ask(start, end, kind, undated, resolved))
 
 
 @router.get("/cases/{ref}/chart/neighbours")
@@ -57,9 +58,9 @@ def chart_path(ref: str, session: SignedIn, svc: Svc, source: Annotated[str, Que
 
 @router.get("/cases/{ref}/chart/graphml")
 def chart_graphml(ref: str, session: SignedIn, svc: Svc, start: str | None = None, end: str | None = None,
-                  kind: Kinds = None, undated: str | None = None) -> Response:
+                  kind: Kinds = None, undated: str | None = None, resolved: str | None = None) -> Response:
     """The chart as shown (same filters) as a GraphML file."""
-    body = svc.network.graphml(session.actor, ref, _ask(start, end, kind, undated))
+    body = svc.network.graphml(session.actor, ref, _ask(start, end, kind, undated, resolved))
     name = "".join(c if c.isalnum() or c in "-_." else "_" for c in ref)[:80]
     return Response(body, media_type="application/graphml+xml",
                     headers={"Content-Disposition": f'attachment; filename="{name}-chart.graphml"'})
