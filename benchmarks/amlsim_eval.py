@@ -7,6 +7,10 @@ For each run in ../shared/data/amlsim_graphs (20K_cycle200, 20K_fanin200), in on
 - the learned layer trained on the other run (both directions), and as its peer a gradient-boosted tree model
   (scikit-learn HistGradientBoostingClassifier) on the same features and threshold rule; each thresholded at 80%
   precision on its training run (the default) and at 50% (the issue's precision floor);
+- what issue 16's second round measured: the rule layer counting every party an alert shows (``parties_shown``),
+  the accounts with any payment below the ledger's 1% quantile (the signal the rules and features lean on), and
+  the learned layer with two neighbour features added (counterparties that made or received such a payment, and
+  their share), trained on one run and tested on the other;
 - seconds to load, to run the pack and to compute the features on DuckDB, and (unless --no-spark) the same pack and
   features on Spark local mode over Parquet copies, with a check that both engines agree.
 
@@ -33,8 +37,8 @@ from rich.table import Table
 
 from palermo.finance import learned
 from palermo.finance.amlsim import read_graph
-from palermo.finance.evaluate import evaluate_accounts, pack_layers
-from palermo.finance.features import account_features
+from palermo.finance.evaluate import evaluate_accounts, pack_layers, parties_shown
+from palermo.finance.features import NAMES, account_features
 from palermo.finance.ledger import Ledger
 from palermo.finance.monitor import monitor, run_rule
 from palermo.finance.rules import Pack, load_pack
@@ -49,6 +53,22 @@ BEFORE: dict[str, dict[str, Any]] = {  # the packaged rules' parameters before i
     "fan_out": {"own_factor": None, "peer_quantile": None},
     "cycle": {"max_length": 4, "window_days": 7, "same_time": False, "in_order": True},
 }
+
+
+NEIGHBOUR_NAMES = ("neighbours_small", "neighbours_small_share")
+NEIGHBOUR_SQL = """WITH e AS (SELECT source, target, CAST(amount AS DOUBLE) AS amount FROM transactions
+           WHERE source IS NOT NULL AND target IS NOT NULL AND source <> target),
+q AS (SELECT quantile_cont(amount, 0.01) AS q01 FROM e),
+io AS (SELECT source AS acct, target AS other, amount FROM e UNION ALL SELECT target, source, amount FROM e),
+tiny AS (SELECT acct, MAX(CASE WHEN amount < q.q01 THEN 1.0 ELSE 0.0 END) AS small FROM io CROSS JOIN q GROUP BY acct)
+SELECT x.acct, SUM(t.small), AVG(t.small) FROM (SELECT DISTINCT acct, other FROM io) x
+JOIN tiny t ON t.acct = x.other GROUP BY x.acct"""
+
+
+def with_neighbours(ledger: Ledger, features: dict[str, tuple[float, ...]]) -> dict[str, tuple[float, ...]]:
+    """The packaged features and, after them, the two neighbour features measured in this round (DuckDB only)."""
+    extra = {str(a): (float(n), float(share)) for a, n, share in ledger.rows(NEIGHBOUR_SQL)}
+    return {a: (*f, *extra.get(a, (0.0, 0.0))) for a, f in features.items()}
 
 
 def before(pack: Pack) -> Pack:
@@ -107,6 +127,7 @@ def main() -> None:
         "pack": pack.version, "runs": {}}
     tmp = Path(tempfile.mkdtemp(prefix="palermo-amlsim-"))
     features: dict[str, dict[str, tuple[float, ...]]] = {}
+    neighbours: dict[str, dict[str, tuple[float, ...]]] = {}
     labels: dict[str, Any] = {}
     for name in RUNS:
         console.print(f"[bold]{name}[/] ...")
@@ -124,12 +145,16 @@ def main() -> None:
         old = monitor(ledger, before(pack))
         old_s = time.perf_counter() - started
         labels[name] = run.labels
+        neighbours[name] = with_neighbours(ledger, features[name])
+        small = {a for a, f in features[name].items() if f[NAMES.index("small_share")] > 0}
         variants = cycle_variants(ledger, pack, run.labels.typology)
         entry: dict[str, Any] = {
             "transactions": ledger.count("transactions"), "accounts": len(run.labels.accounts),
             "laundering": len(run.labels.typology),
             "rules": quality(pack_layers(duck.alerts, pack), run.labels.typology),
             "cycle_variants": variants,
+            "round_2": quality({"rules, every party shown": set().union(*parties_shown(duck.alerts).values()),
+                                "any payment below the ledger's 1% quantile": small}, run.labels.typology),
             "rules_before": quality({"rules": pack_layers(old.alerts, before(pack))["rules"]}, run.labels.typology),
             "duckdb": {"load_s": round(load_s, 2), "pack_s": round(pack_s, 2), "features_s": round(features_s, 2),
                        "pack_before_s": round(old_s, 2), "rule_s": duck.seconds}}
@@ -165,6 +190,14 @@ def main() -> None:
                               target_precision=0.5)
         loose_flagged = {a.account for a in learned.score(loose, features[test_on])}
         loose_trees = tree_peer(features[train_on], labels[train_on].laundering(), features[test_on], 0.5)
+        names = (*NAMES, *NEIGHBOUR_NAMES)
+        near = {}
+        for precision in (0.8, 0.5):
+            nb_model = learned.train(neighbours[train_on], labels[train_on].laundering(), trained_on=train_on,
+                                     target_precision=precision, names=names)
+            near[f"learned + neighbour features, threshold at {precision} training precision"] = {
+                a.account for a in learned.score(nb_model, neighbours[test_on], names=names)}
+        result["runs"][test_on]["round_2_from_" + train_on] = quality(near, labels[test_on].typology)
         result["runs"][test_on]["learned_from_" + train_on] = quality(
             {"learned": flagged, "trees (peer)": trees, "learned, threshold at 0.5 training precision": loose_flagged,
              "trees (peer), threshold at 0.5 training precision": loose_trees}, labels[test_on].typology)
@@ -178,8 +211,10 @@ def main() -> None:
         rows = [(f"rules (pack {pack.version})", entry["rules"]["rules"]),
                 ("rules before issue 16 (peer)", entry["rules_before"]["rules"])]
         rows += [(f"rule {k}", v) for k, v in entry["rules"].items() if k != "rules"]
-        for key in (k for k in entry if k.startswith("learned_from_")):
-            rows += [(f"{layer}, trained on {key.removeprefix('learned_from_')}", v) for layer, v in entry[key].items()]
+        rows += list(entry["round_2"].items())
+        for key in (k for k in entry if k.startswith(("learned_from_", "round_2_from_"))):
+            origin = key.removeprefix("learned_from_").removeprefix("round_2_from_")
+            rows += [(f"{layer}, trained on {origin}", v) for layer, v in entry[key].items()]
         for label, q in rows:
             table.add_row(name, label, str(q["flagged"]), f"{q['recall']:.3f}", f"{q['precision']:.3f}")
     Console().print(table)

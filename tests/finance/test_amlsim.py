@@ -10,7 +10,7 @@ import pytest
 from palermo.errors import InvalidInput
 from palermo.finance import learned
 from palermo.finance.amlsim import read_graph, run_typology
-from palermo.finance.evaluate import evaluate_accounts, flagged_accounts, pack_layers
+from palermo.finance.evaluate import evaluate_accounts, flagged_accounts, pack_layers, parties_shown
 from palermo.finance.features import account_features
 from palermo.finance.ledger import Ledger
 from palermo.finance.monitor import monitor, run_rule
@@ -123,6 +123,21 @@ def test_a_busy_account_is_judged_against_its_own_weeks(ledger: Ledger, tmp_path
     assert flagged == {"QUIET"}
     # without the baselines, the busy account is flagged every week, the very false alarm they remove
     assert "BUSY" in {a.subject for a in rule_alerts(ledger, "fan_in", own_factor=None, peer_quantile=None)}
+
+
+def test_the_parties_an_analyst_is_shown_are_the_payers_inside_the_flagged_week(ledger: Ledger, tmp_path: Path) -> None:
+    # HUB hears from one payer a week for ten weeks, then from nine new payers in one week; OTHER pays BUSY then.
+    txs: list[tuple[str, str, float, int]] = [(f"Q{week}", "HUB", 150, week * 7 + 2) for week in range(10)]
+    txs += [(f"R{i}", "HUB", 150, 10 * 7 + 3) for i in range(9)]
+    txs += [("OTHER", "BUSY", 300, 10 * 7 + 3), ("Q0", "ELSEWHERE", 200, 10 * 7 + 4)]
+    accounts = sorted({a for s, t, _, _ in txs for a in (s, t)})
+    read_graph(ledger, export(tmp_path / "run", [(a, 0) for a in accounts], txs))
+    alerts = rule_alerts(ledger, "fan_in")
+    assert flagged_accounts(alerts, load_pack()) == {"fan_in": {"HUB"}}  # a fan-in's payers are not its members
+    shown = parties_shown(alerts)["fan_in"]
+    assert {"HUB", *(f"R{i}" for i in range(9))} <= shown
+    # payers of earlier weeks and accounts outside the pattern are not parties to the alert
+    assert not shown & {"Q0", "Q1", "Q5", "OTHER", "BUSY", "ELSEWHERE"}
 
 
 def test_a_sum_split_into_small_payments_on_one_day(ledger: Ledger, tmp_path: Path) -> None:

@@ -69,3 +69,17 @@ def test_labels_of_one_kind_only_cannot_teach_anything() -> None:
     features, _ = accounts(1)
     with pytest.raises(InvalidInput, match="both laundering and other"):
         learned.train(features, set(), trained_on="x")
+
+
+def test_a_model_can_be_measured_with_features_beyond_the_packaged_ones() -> None:
+    features, laundering = accounts(1)
+    names = (*NAMES, "extra")
+    wider = {a: (*f, 1.0 if a in laundering else 0.0) for a, f in features.items()}
+    model = learned.train(wider, laundering, trained_on="x", names=names)
+    assert model.features == names
+    flagged = learned.score(model, wider, names=names)
+    assert {a.account for a in flagged} >= laundering
+    # an unnamed feature is explained by its name; the packaged names refuse such a model
+    assert any(r.description == "extra" for a in flagged for r in a.reasons)
+    with pytest.raises(InvalidInput, match="other features"):
+        learned.score(model, features)

@@ -102,6 +102,15 @@ def flagged_accounts(alerts: Sequence[Alert], pack: Pack) -> dict[str, set[str]]
     return dict(out)
 
 
+def parties_shown(alerts: Sequence[Alert]) -> dict[str, set[str]]:
+    """Per rule, every account its alerts show an analyst: the subject and all parties to the flagged payments
+    (a fan-in's payers, a fan-out's payees, a split payment's counterparties), not only the pattern's members."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for alert in alerts:
+        out[alert.rule].update((alert.subject, *alert.accounts))
+    return dict(out)
+
+
 def evaluate_accounts(layers: dict[str, set[str]], labels: dict[str, str]) -> list[AccountQuality]:
     """Recall and precision of each layer's flagged accounts per labelled typology (``labels``: account ->
     typology of the laundering accounts; every other account is taken as clean)."""

@@ -68,14 +68,15 @@ def _matrix(features: Mapping[str, Sequence[float]], names: Sequence[str]) -> tu
 
 
 def train(features: Mapping[str, Sequence[float]], labels: set[str], *, trained_on: str,
-          target_precision: float = 0.8) -> Model:
+          target_precision: float = 0.8, names: tuple[str, ...] = NAMES) -> Model:
     """Fit the model on labelled accounts (``labels``: the laundering ones); the threshold is the lowest score at
-    which the training accounts flagged are still ``target_precision`` laundering."""
+    which the training accounts flagged are still ``target_precision`` laundering. ``names``: the features' names,
+    when measuring features beyond the packaged ones."""
     try:
         from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]  # sklearn ships no stubs
     except ImportError:  # pragma: no cover - depends on the installation
         raise InvalidInput("training needs scikit-learn", hint="pip install 'palermo[learn]'") from None
-    accounts, x = _matrix(features, NAMES)
+    accounts, x = _matrix(features, names)
     y = np.array([1 if a in labels else 0 for a in accounts])
     if y.sum() == 0 or y.sum() == len(y):
         raise InvalidInput("the labels need both laundering and other accounts among those with payments")
@@ -88,16 +89,17 @@ def train(features: Mapping[str, Sequence[float]], labels: set[str], *, trained_
     hits = np.cumsum(y[order]) / np.arange(1, len(y) + 1)
     good = np.nonzero(hits >= target_precision)[0]
     threshold = float(probs[order][good.max()]) if len(good) else 0.5
-    return Model(features=NAMES, mean=tuple(map(float, mean)), scale=tuple(map(float, scale)),
+    return Model(features=names, mean=tuple(map(float, mean)), scale=tuple(map(float, scale)),
                  weights=tuple(map(float, weights)), intercept=intercept,
                  threshold=min(max(threshold, 1e-6), 1 - 1e-6), trained_on=trained_on,
                  accounts=len(accounts), laundering=int(y.sum()))
 
 
-def score(model: Model, features: Mapping[str, Sequence[float]], *, top: int = 3) -> list[LearnedAlert]:
+def score(model: Model, features: Mapping[str, Sequence[float]], *, top: int = 3,
+          names: tuple[str, ...] = NAMES) -> list[LearnedAlert]:
     """The accounts the model flags (probability at or above its threshold), highest first, each with the
     ``top`` features that pushed its score up most."""
-    if tuple(model.features) != NAMES:
+    if tuple(model.features) != names:
         raise InvalidInput("the model was trained on other features than this version computes",
                            hint="train it again with palermo finance learn")
     if not features:
@@ -111,7 +113,7 @@ def score(model: Model, features: Mapping[str, Sequence[float]], *, top: int = 3
     out = []
     for i in np.nonzero(probs >= model.threshold)[0]:
         strongest = [j for j in np.argsort(-pushes[i]) if pushes[i][j] > 0][:top]
-        reasons = tuple(Reason(model.features[j], DESCRIPTIONS[model.features[j]], float(raw[i][j]),
+        reasons = tuple(Reason(model.features[j], DESCRIPTIONS.get(model.features[j], model.features[j]), float(raw[i][j]),
                                float(typical[j]), round(float(pushes[i][j]), 3)) for j in strongest)
         out.append(LearnedAlert(accounts[i], round(float(probs[i]), 4), reasons))
     return sorted(out, key=lambda a: (-a.probability, a.account))
