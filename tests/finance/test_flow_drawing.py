@@ -8,9 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from palermo.analytics.flows import NODE, Arrow, Node, drawing, when
 from palermo.finance.desk import AlertDetail, flows
 from palermo.model import Alert
-from palermo.web.flows import NODE, Arrow, Node, drawing, when
 
 
 def _tx(tx_id: str, source: str | None, target: str | None, amount: str, day: int, currency: str = "EUR"

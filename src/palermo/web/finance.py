@@ -10,13 +10,13 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from palermo.analytics.flows import drawing
 from palermo.api.deps import Svc
 from palermo.api.finance import ReportRequest, report_filename
 from palermo.cases.policy import Action, Actor
 from palermo.errors import InvalidInput, NotFound, PalermoError
 from palermo.model import Case, invalid
 from palermo.services import Services
-from palermo.web.flows import drawing
 from palermo.web.session import Posted, SignedIn, viewer
 from palermo.web.templating import render
 
