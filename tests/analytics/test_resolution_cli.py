@@ -58,6 +58,8 @@ def test_bad_input_and_roles(store: Path) -> None:
     kind = run("resolve", "run", "GB-1", "--as", "ana", "--kind", "vehicle")
     assert kind.returncode == 2 and "kind 'vehicle'" in kind.stderr
     assert run("resolve", "run", "NOPE", "--as", "ana").returncode == 3
+    engine = run("resolve", "run", "GB-1", "--as", "ana", "--engine", "oracle")
+    assert engine.returncode == 2 and "engine 'oracle'" in engine.stderr
     assert run("resolve", "run", "GB-1", "GB-2", "--as", "ana").returncode == 0
     verdict = run("resolve", "judge", "a:p1", "b:q1", "perhaps", "--as", "ana")
     assert verdict.returncode == 2 and "verdict 'perhaps'" in verdict.stderr

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from palermo.cli.console import JsonOpt, emit, err, out, plain, plain_row
 from palermo.cli.context import services
+from palermo.errors import InvalidInput
 
 resolve_app = typer.Typer(help="Entity resolution: which records of your cases are the same person, organisation, "
                                "account or address; review and judge the pairs.", no_args_is_help=True)
@@ -29,6 +30,8 @@ def run(cases: Annotated[list[str], typer.Argument(help="case references")], as_
         as_json: JsonOpt = False) -> None:
     """Resolve the records of one kind in the cases: train the dataset's model the first time, score the
     candidate pairs, cluster them with the judgements so far, keep canonical IDs stable."""
+    if engine not in ("duckdb", "spark"):
+        raise InvalidInput(f"engine {engine!r}: duckdb or spark")
     svc = services()
     spark = None
     if engine == "spark":
