@@ -65,3 +65,11 @@ def test_two_accounts_paying_each_other_get_two_arrows_apart_and_labels_beside_n
         assert abs(node.lx - node.x) > NODE or abs(node.ly - node.y) > NODE  # beside, not over, the node
         assert node.sublabel == f"Holder {node.label}"
     assert graph["width"] >= 900
+
+
+def test_a_cycle_goes_round_the_ring_in_the_order_the_money_went() -> None:
+    from palermo.analytics.flows import along_the_money
+
+    pays = [("A", "C"), ("C", "D"), ("D", "B"), ("B", "A")]
+    assert along_the_money(["A", "B", "C", "D"], pays) == ["A", "C", "D", "B"]
+    assert along_the_money(["A", "B", "X"], [("B", "A")]) == ["A", "B", "X"]  # paid by B; X is not in the flows

@@ -79,7 +79,7 @@ def drawing(detail: AlertDetail) -> dict[str, object]:
     subject = detail.alert.subject
     hub = subject in accounts and len(accounts) >= 4 and \
         sum(subject in (a, b) for a, b, _ in ends) >= 0.6 * len(ends)
-    ring = [a for a in accounts if not (hub and a == subject)]
+    ring = along_the_money([a for a in accounts if not (hub and a == subject)], [(a, b) for a, b, _ in ends])
     nodes: dict[str, Node] = {}
     if hub or len(ring) == 1:
         middle = subject if hub else ring.pop()
@@ -102,6 +102,21 @@ def drawing(detail: AlertDetail) -> dict[str, object]:
         arrows.append(_arrow(nodes[a], nodes[b], flow, nth, heaviest, at))
     return {"width": WIDTH, "height": height, "nodes": list(nodes.values()), "arrows": arrows,
             "left_out": sum(1 for a, b, _ in ends if a not in nodes or b not in nodes)}
+
+
+def along_the_money(accounts: list[str], pays: list[tuple[str, str]]) -> list[str]:
+    """The accounts in the order the money went, from the first: each next one is an account the last one paid (else
+    one that paid it), so a cycle or a chain goes round the ring without its arrows crossing."""
+    if not accounts:
+        return []
+    left, order = set(accounts[1:]), [accounts[0]]
+    while left:
+        last = order[-1]
+        onward = [b for a, b in pays if a == last and b in left] or [a for a, b in pays if b == last and a in left]
+        after = onward[0] if onward else next(a for a in accounts if a in left)
+        order.append(after)
+        left.discard(after)
+    return order
 
 
 def _node(account: str, x: float, y: float, angle: float, detail: AlertDetail, sublabel: str, *,
