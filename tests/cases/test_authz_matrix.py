@@ -261,6 +261,10 @@ ROUTES: dict[tuple[str, str], tuple[str | tuple[str, ...] | None, str, Req]] = {
     # entity resolution: running and reading it needs only to read the cases (outsiders 404); a judgement needs
     # entity_write in the cases of both records. Lists show an agency's own runs, of the cases the user can see.
     ("POST", "/api/resolution/runs"): ("case_read", "case", lambda w: {"json": {"cases": ["GB-1"], "dataset": "toy"}}),
+    # a run started as a job (202): GB-1 has no address records, so each job ends at once, failed in plain words
+    ("POST", "/api/resolution/jobs"): ("case_read", "case", lambda w: {"json": {
+        "cases": ["GB-1"], "dataset": f"job{_n()}", "kind": "address"}}),
+    ("GET", "/api/resolution/{dataset}/job"): ("case_read", "agency", lambda w: {}),
     ("GET", "/api/resolution/{dataset}/queue"): ("case_read", "agency", lambda w: {}),
     ("GET", "/api/resolution/{dataset}/identities"): ("case_read", "agency", lambda w: {}),
     ("GET", "/api/resolution/{dataset}/identity"): ("case_read", "case", lambda w: {

@@ -41,6 +41,20 @@ def run(body: RunRequest, caller: ApiCaller, svc: Svc) -> dict[str, Any]:
     return dataclasses.asdict(summary)
 
 
+@router.post("/jobs", status_code=202)
+def start(body: RunRequest, caller: ApiCaller, svc: Svc) -> dict[str, Any]:
+    """Start the same run as a job in the background (202 with the job; 409 while one of the dataset runs)."""
+    job = svc.resolution.start(caller, body.cases, dataset=body.dataset, kind=body.kind, retrain=body.retrain)
+    return dataclasses.asdict(job)
+
+
+@router.get("/{dataset}/job")
+def job(dataset: str, caller: ApiCaller, svc: Svc) -> dict[str, Any]:
+    """The state of the dataset's job: idle, running (with its phase and progress from 0 to 1), done (with the
+    run's summary), failed (with the reason in plain words) or interrupted."""
+    return dataclasses.asdict(svc.resolution.job(caller, dataset))
+
+
 @router.get("/{dataset}/queue")
 def queue(dataset: str, caller: ApiCaller, svc: Svc, kind: KindName = "person",
           limit: int = Query(default=50, ge=1, le=500)) -> list[dict[str, Any]]:

@@ -26,7 +26,7 @@ from palermo.cases.accounts import now
 from palermo.cases.audit import record
 from palermo.cases.gate import CaseGate
 from palermo.cases.identity import Caller
-from palermo.cases.policy import Access, Action, decide
+from palermo.cases.policy import Access, Action, Actor, decide
 from palermo.cases.records import captions
 from palermo.cases.store import Unit
 from palermo.errors import InvalidInput, NotFound
@@ -95,6 +95,21 @@ class Resolutions:
                     t.entity.c.case_id == case.id, t.entity.c.schema.in_(KINDS[kind]), t.entity.c.sealed.is_(None)))
                 entities += [Entity(f"{case.id}:{r.id}", r.schema, r.properties, case.reference) for r in rows]
             return Scope(entities, cases)
+
+    def admit(self, caller: Caller, refs: Sequence[str]) -> Actor:
+        """The actor behind the caller once each case is opened for reading (nothing else read): a run started in
+        the background runs as them."""
+        if not refs:
+            raise InvalidInput("name at least one case to resolve")
+        with self.gate.store.unit(caller) as unit:
+            for ref in dict.fromkeys(refs):
+                self.gate.open(unit, ref, Action.case_read)
+            return unit.actor
+
+    def reader(self, caller: Caller) -> Actor:
+        """The actor behind the caller, whose role must read cases."""
+        with self._reading(caller) as unit:
+            return unit.actor
 
     def model(self, caller: Caller, dataset: str, kind: Kind) -> dict[str, Any] | None:
         """The agency's saved model of a dataset (Palermo's model JSON), or None."""

@@ -4,8 +4,11 @@ in a review queue, record judgements and show identities with the records they w
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from palermo.analytics.clusters import DECISION
@@ -13,12 +16,21 @@ from palermo.analytics.resolution import Candidate, Engine, Model, Session, scor
 from palermo.analytics.review import Judgement, Question
 from palermo.cases import CaseStore
 from palermo.cases.identity import Caller
+from palermo.cases.policy import Actor
 from palermo.cases.resolutions import Identity, check_dataset, check_kind
-from palermo.errors import InvalidInput
+from palermo.errors import InvalidInput, PalermoError
+from palermo.services.resolution_jobs import SHARE, Job, JobFiles, phase_of
 
 FLOOR = 0.05
 """Pairs scored below this match probability are not kept (too unlikely to be worth a question)."""
 Progress = Callable[[str], None]
+Launch = Callable[[Callable[[], None]], None]
+log = logging.getLogger(__name__)
+
+
+def in_background(work: Callable[[], None]) -> None:
+    """Start a job's work on a thread of the server process (its state lives in a file any worker reads)."""
+    threading.Thread(target=work, name="palermo-resolution", daemon=True).start()
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,57 @@ class Resolution:
     """Entity resolution and its review, over the case store."""
 
     store: CaseStore
+    jobs_root: Path | None = None
+    """Where jobs' state is kept (default: ``jobs/resolution`` in the data directory)."""
+
+    @property
+    def jobs(self) -> JobFiles:
+        """The state files of resolution jobs."""
+        return JobFiles(self.jobs_root or self.store.gate.blobs.parent / "jobs" / "resolution")
+
+    def start(self, caller: Caller, refs: Sequence[str], *, dataset: str | None = None, kind: str = "person",
+              retrain: bool = False, launch: Launch = in_background) -> Job:
+        """Start a resolution as a job (the same run as `run`, in the background) and return it as running;
+        Conflict while a run of the same dataset by the agency is still going."""
+        chosen = check_kind(kind)
+        refs = list(dict.fromkeys(r.strip() for r in refs if r.strip()))
+        name = check_dataset(dataset or "+".join(sorted(refs)))
+        actor = self.store.resolutions.admit(caller, refs)
+        job = self.jobs.claim(actor.agency_id, Job(name, kind=chosen, cases=tuple(refs), started_by=actor.username))
+        launch(lambda: self._work(actor, job, retrain))
+        return job
+
+    def job(self, caller: Caller, dataset: str) -> Job:
+        """The state of the agency's job of a dataset (idle when none was started)."""
+        actor = self.store.resolutions.reader(caller)
+        return self.jobs.read(actor.agency_id, check_dataset(dataset))
+
+    def _work(self, actor: Actor, job: Job, retrain: bool) -> None:
+        files, current = self.jobs, job
+
+        def report(message: str) -> None:
+            nonlocal current
+            phase = phase_of(message) or current.phase
+            current = replace(current, phase=phase, step=message, progress=SHARE.get(phase, current.progress))
+            files.write(actor.agency_id, current)
+
+        try:
+            summary = self.run(actor, job.cases, dataset=job.dataset, kind=job.kind, retrain=retrain,
+                               progress=report)
+            current = replace(current, state="done", phase="done", progress=1.0, step="finished",
+                              summary=asdict(summary))
+        except PalermoError as exc:
+            current = replace(current, state="failed", error=str(exc))
+        except Exception as exc:  # the job's state must say it stopped, in plain words
+            log.error("resolution job of dataset %s stopped: %s", job.dataset, type(exc).__name__)
+            current = replace(current, state="failed", error="the run stopped on an unexpected error; the server's "
+                              "log names it")
+        try:
+            files.write(actor.agency_id, current)
+        except OSError:
+            log.error("resolution job of dataset %s: its state could not be written", job.dataset)
+        finally:
+            files.release(actor.agency_id, job.dataset)
 
     def run(self, caller: Caller, refs: Sequence[str], *, dataset: str | None = None, kind: str = "person",
             retrain: bool = False, engine: Engine = "duckdb", spark: Any = None,
@@ -51,7 +114,7 @@ class Resolution:
         name = check_dataset(dataset or "+".join(sorted(dict.fromkeys(refs))))
         step = progress or (lambda _: None)
         resolutions = self.store.resolutions
-        step("reading the cases")
+        step("reading the records of the cases")
         scope = resolutions.scope(caller, refs, chosen)
         frame = table(chosen, scope.entities)
         saved = None if retrain else resolutions.model(caller, name, chosen)

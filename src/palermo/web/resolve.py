@@ -1,10 +1,12 @@
-"""Pages of entity resolution: run it over cases (/resolve), the review queue of a dataset (the pairs whose answer
-teaches most first), a pair side by side with what each compared feature said (the waterfall as a small bar chart)
+"""Pages of entity resolution: run it over cases (/resolve) as a job whose progress has its own page
+(/resolve/job), the review queue of a dataset (the pairs whose answer teaches most first), a pair side by side with what each compared feature said (the waterfall as a small bar chart)
 and the Same / Different / Unsure buttons, and the identities with their canonical IDs and records. Thin routes
 over `services.Resolution`; a refusal is shown on the page the form was on, nothing changed."""
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -14,6 +16,7 @@ from palermo.api.deps import Svc
 from palermo.cases.policy import Action, Actor
 from palermo.errors import InvalidInput, PalermoError
 from palermo.services import Services
+from palermo.services.resolution_jobs import PHASES
 from palermo.web.session import Posted, SignedIn, viewer
 from palermo.web.templating import render
 
@@ -44,17 +47,31 @@ def resolve_page(request: Request, session: SignedIn, svc: Svc, dataset: str = "
 @router.post("/resolve/run", response_class=HTMLResponse, response_model=None)
 def run(request: Request, session: Posted, svc: Svc, cases: str = Form(""), dataset: str = Form(""),
         kind: str = Form("person"), retrain: str = Form("")) -> HTMLResponse | RedirectResponse:
-    """Run the resolution over the cases named, then show the dataset's queue."""
+    """Start the resolution over the cases named as a job, then show its progress."""
     refs = [r for r in cases.replace(",", " ").split() if r]
     try:
         if not refs:
             raise InvalidInput("cases: name at least one case reference")
-        summary = svc.resolution.run(session.actor, refs, dataset=dataset.strip() or None, kind=kind,
-                                     retrain=retrain == "yes")
+        job = svc.resolution.start(session.actor, refs, dataset=dataset.strip() or None, kind=kind,
+                                   retrain=retrain == "yes")
     except PalermoError as exc:
         return _page(request, svc, session.actor, "", kind, status=exc.status, error=exc, cases=cases)
-    query = urlencode({"dataset": summary.dataset, "kind": summary.kind, "cases": " ".join(refs)})
-    return RedirectResponse(f"/resolve?{query}", status_code=303)
+    return RedirectResponse(f"/resolve/job?{urlencode({'dataset': job.dataset})}", status_code=303)
+
+
+@router.get("/resolve/job", response_class=HTMLResponse)
+def job_page(request: Request, session: SignedIn, svc: Svc, dataset: str) -> HTMLResponse:
+    """A run's progress: its phase and a bar (updated by a small script, or by reloading the page), then the link
+    to the review queue, or what stopped it."""
+    job = svc.resolution.job(session.actor, dataset)
+    return render(request, "resolve_job.html", job=job, phases=PHASES,
+                  queue=f"/resolve?{urlencode({'dataset': job.dataset, 'kind': job.kind})}")
+
+
+@router.get("/resolve/job.json")
+def job_state(session: SignedIn, svc: Svc, dataset: str) -> dict[str, Any]:
+    """The run's state for the page's script."""
+    return dataclasses.asdict(svc.resolution.job(session.actor, dataset))
 
 
 @router.get("/resolve/pair", response_class=HTMLResponse)
