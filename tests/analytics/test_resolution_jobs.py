@@ -6,6 +6,7 @@ nothing of it."""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -157,3 +158,23 @@ def _dead_pid() -> int:
         except PermissionError:
             pass
         pid += 1
+
+
+def test_eight_starts_at_the_same_moment_one_wins(tmp_path: Path) -> None:
+    files, outcomes = JobFiles(tmp_path / "jobs"), list[str]()
+    ready = threading.Barrier(8)
+
+    def claim() -> None:
+        ready.wait()
+        try:
+            outcomes.append(files.claim("gb-police", Job("race")).state)
+        except Conflict:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=claim) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused"] * 7 + ["running"]
+    assert sorted(p.name for p in (tmp_path / "jobs" / "gb-police").iterdir()) == ["race.json", "race.lock"]

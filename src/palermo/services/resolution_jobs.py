@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,22 +78,26 @@ class JobFiles:
         """Take the dataset's lock and write the job as running, or Conflict when one is already running."""
         lock = self._path(agency, job.dataset).with_suffix(".lock")
         lock.parent.mkdir(parents=True, exist_ok=True)
-        for _ in range(2):
-            try:
-                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-            except FileExistsError:
-                if self._held(lock):
-                    raise Conflict(f"a resolution of dataset {job.dataset!r} is already running; wait for it to "
-                                   "finish") from None
-                lock.unlink(missing_ok=True)
-                continue
-            with os.fdopen(fd, "w") as out:
-                out.write(str(os.getpid()))
-            started = replace(job, state="running", phase="", progress=SHARE["queued"], step="waiting to start",
-                              started_at=_now(), updated_at=_now())
-            self.write(agency, started)
-            return started
-        raise Conflict(f"a resolution of dataset {job.dataset!r} is already running; wait for it to finish")
+        mine = lock.parent / f"{lock.name}.{os.getpid()}.{threading.get_ident()}"
+        mine.write_text(str(os.getpid()))  # linked into place whole: a lock is never seen without its process ID
+        try:
+            for _ in range(2):
+                try:
+                    os.link(mine, lock)
+                except FileExistsError:
+                    if self._held(lock):
+                        raise _busy(job.dataset) from None
+                    lock.unlink(missing_ok=True)
+                    continue
+                break
+            else:
+                raise _busy(job.dataset)
+        finally:
+            mine.unlink(missing_ok=True)
+        started = replace(job, state="running", phase="", progress=SHARE["queued"], step="waiting to start",
+                          started_at=_now(), updated_at=_now())
+        self.write(agency, started)
+        return started
 
     def write(self, agency: str, job: Job) -> None:
         """Replace the job's state at once (readers never see half a file)."""
@@ -126,6 +131,10 @@ class JobFiles:
         except PermissionError:
             return True
         return True
+
+
+def _busy(dataset: str) -> Conflict:
+    return Conflict(f"a resolution of dataset {dataset!r} is already running; wait for it to finish")
 
 
 def _now() -> str:
