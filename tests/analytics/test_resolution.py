@@ -67,3 +67,17 @@ def test_features_from_ftm_properties() -> None:
                                            Entity("o2", "Organization", {"name": ["ACME Trading"]}),
                                            Entity("v", "Vehicle", {"name": ["van"]})])
     assert organisations.column("name").to_pylist() == ["acme trading", "acme trading"]
+
+
+def test_names_in_the_other_order_count_for_a_match(tuning: tuple[list, list, Model]) -> None:  # type: ignore[type-arg]
+    _, _, model = tuning
+    born = {"birthDate": ["1984-03-07"], "address": ["14 Maple Street Springfield 2204"]}
+    left = Entity("a:x", "Person", {"firstName": ["Ioana"], "lastName": ["Dumitrescu"], **born}, "a")
+    swapped = Entity("b:x", "Person", {"firstName": ["Dumitrescu"], "lastName": ["Ioana"], **born}, "b")
+    other = Entity("b:y", "Person", {"firstName": ["Marta"], "lastName": ["Ioana"], **born}, "b")
+    found = score(model, [table("person", [left]), table("person", [swapped, other])], link_only=True,
+                  threshold=0.0)
+    by_right = {c.right: {r.feature: r for r in c.reasons} for c in found}
+    for name in ("given_name", "family_name"):
+        assert "reversed" in by_right["b:x"][name].level.lower() and by_right["b:x"][name].weight > 0
+        assert by_right["b:y"][name].weight < by_right["b:x"][name].weight  # one shared word is not a swap

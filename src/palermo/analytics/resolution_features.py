@@ -155,8 +155,18 @@ def org_name(props: Mapping[str, Sequence[str]]) -> str | None:
     return stripped or name
 
 
-def _names(cl: Any, column: str) -> Any:
-    return cl.NameComparison(column).configure(term_frequency_adjustments=True)
+def _names_either_order(other: str) -> Callable[[Any, str], Any]:
+    """A name compared as Splink's NameComparison does, with one more level: the given and family names written
+    the other way round on one side (forms and registers that put the family name first)."""
+    def compare(cl: Any, column: str) -> Any:
+        import splink.comparison_level_library as cll
+
+        levels = list(cl.NameComparison(column).configure(term_frequency_adjustments=True)
+                      .create_comparison_levels())
+        levels.insert(2, cll.ColumnsReversedLevel(column, other, symmetrical=True))
+        return cl.CustomComparison(comparison_levels=levels, output_column_name=column,
+                                   comparison_description=f"{column}, or the names in the other order")
+    return compare
 
 
 def _text_jw(cl: Any, column: str) -> Any:
@@ -186,10 +196,10 @@ def _feature(name: str, label: str, read: Cleaner, compare: Callable[[Any, str],
 
 FEATURES: dict[Kind, tuple[Feature, ...]] = {
     "person": (
-        _feature("given_name", "Given name: the same, or close in spelling (common names weigh less)", given_name,
-                 _names),
-        _feature("family_name", "Family name: the same, or close in spelling (common names weigh less)",
-                 family_name, _names),
+        _feature("given_name", "Given name: the same, close in spelling (common names weigh less), or given and "
+                 "family names swapped", given_name, _names_either_order("family_name")),
+        _feature("family_name", "Family name: the same, close in spelling (common names weigh less), or given and "
+                 "family names swapped", family_name, _names_either_order("given_name")),
         _feature("birth_date", "Date of birth: the same, one typing slip apart, or close", day("birthDate"), _born,
                  block=True, train=True),
         _feature("id_number", "Identity, passport or social security number: the same or one or two characters "
