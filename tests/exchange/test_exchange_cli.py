@@ -29,15 +29,22 @@ def setup(monkeypatch: pytest.MonkeyPatch, folder: Path, agency: str, state: str
     assert run("exchange", "card", "--as", "inv", "--out", str(folder / "card.json")).returncode == 0
 
 
-def test_a_bundle_carried_as_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def partners(monkeypatch: pytest.MonkeyPatch, root: Path) -> tuple[Path, Path]:
+    """A British and a Romanian deployment under ``root``, each holding the other's card; work goes on in the
+    British one."""
     for name in ("PALERMO_DATABASE_URL", "PALERMO_SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
-    gb, ro = tmp_path / "gb", tmp_path / "ro"
+    gb, ro = root / "gb", root / "ro"
     setup(monkeypatch, gb, GB, "GB")
     setup(monkeypatch, ro, RO, "RO")
     assert run("exchange", "partner-add", str(gb / "card.json"), "--as", "boss").returncode == 0
     within(monkeypatch, gb)
     assert run("exchange", "partner-add", str(ro / "card.json"), "--as", "boss").returncode == 0
+    return gb, ro
+
+
+def test_a_bundle_carried_as_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gb, ro = partners(monkeypatch, tmp_path)
     assert run("cases", "create", "GB-OP-1", "--title", "Operation Loom", "--as", "inv").returncode == 0
     people = gb / "people.jsonl"
     people.write_text(json.dumps({"id": "p-suspect", "schema": "Person", "properties": {

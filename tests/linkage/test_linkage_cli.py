@@ -10,8 +10,8 @@ import pytest
 
 from tests.test_cli import run
 
-from ..exchange.helpers import GB, RO
-from ..exchange.test_exchange_cli import setup, within
+from ..exchange.helpers import RO
+from ..exchange.test_exchange_cli import partners, within
 from .test_runs import GB_PEOPLE, RO_PEOPLE
 
 
@@ -25,15 +25,10 @@ def persons(folder: Path, reference: str, rows: list[tuple[str, str, str, str]])
 
 
 def test_linkage_with_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("PALERMO_DATABASE_URL", "PALERMO_SECRET_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    gb, ro = tmp_path / "gb", tmp_path / "ro"
-    setup(monkeypatch, gb, GB, "GB")
-    setup(monkeypatch, ro, RO, "RO")
-    assert run("exchange", "partner-add", str(gb / "card.json"), "--as", "boss").returncode == 0
+    gb, ro = partners(monkeypatch, tmp_path)
+    within(monkeypatch, ro)
     persons(ro, "RO-LINK", RO_PEOPLE)
     within(monkeypatch, gb)
-    assert run("exchange", "partner-add", str(ro / "card.json"), "--as", "boss").returncode == 0
     persons(gb, "GB-LINK", GB_PEOPLE)
 
     m = {n: tmp_path / f"m{n}.json" for n in range(1, 6)}
