@@ -159,6 +159,11 @@ class Citation(Frozen):
         return data
 
 
+def file_name(value: str, limit: int = 100) -> str:
+    """``value`` as a file name a download can carry: letters, digits, '-', '_' and '.' kept, anything else '_'."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in value)[:limit]
+
+
 def article_ref(article: str) -> str:
     """'3(a)' -> 'Art. 3(a)', '13-16' -> 'Arts. 13-16'; a part that is no article ('preamble') stays as it is."""
     if not article[:1].isdigit():

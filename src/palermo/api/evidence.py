@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from palermo.api.deps import ApiCaller, Svc
 from palermo.custody.canonical import canonical
-from palermo.model import CustodyAct, CustodyEntry, Exhibit, ExhibitDraft
+from palermo.model import CustodyAct, CustodyEntry, Exhibit, ExhibitDraft, file_name
 
 router = APIRouter(prefix="/api", tags=["evidence"])
 
@@ -93,7 +93,7 @@ def export_bundle(ref: str, exhibit: str, caller: ApiCaller, svc: Svc, files: bo
     """A portable custody record of the exhibit that verifies offline on another installation (`palermo evidence
     verify BUNDLE`); with the exhibit's file unless `files=false`."""
     data = svc.evidence.export(caller, ref, exhibit, include_files=files)
-    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{ref}-{exhibit}")[:100]
+    name = file_name(f"{ref}-{exhibit}")
     return Response(data, media_type="application/zip",
                     headers={"content-disposition": f'attachment; filename="custody-{name}.zip"'})
 

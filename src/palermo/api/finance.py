@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from palermo.api.deps import ApiCaller, Svc
 from palermo.cases.paging import MAX_LIMIT, MAX_OFFSET
 from palermo.finance.desk import AlertDetail
-from palermo.model import Alert, Case
+from palermo.model import Alert, Case, file_name
 
 router = APIRouter(prefix="/api/finance", tags=["finance"])
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
@@ -161,7 +161,7 @@ def report(caller: ApiCaller, svc: Svc, body: ReportRequest) -> Response:
 
 def report_filename(reference: str) -> str:
     """A safe file name for a report reference."""
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in reference)[:80] or "report"
+    return file_name(reference, 80) or "report"
 
 
 @router.post("/cases", response_model=Case, status_code=201)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from palermo.api.deps import ApiCaller, Svc
+from palermo.model import file_name
 from palermo.services.network import KINDS, ChartAsk
 
 router = APIRouter(prefix="/api/cases/{ref}", tags=["network"])
@@ -80,4 +81,4 @@ def routes(ref: str, caller: ApiCaller, svc: Svc) -> dict[str, Any]:
 
 def safe(ref: str) -> str:
     """A case reference as a file name."""
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in ref)[:80]
+    return file_name(ref, 80)

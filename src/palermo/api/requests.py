@@ -14,11 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from palermo.api.deps import ApiCaller, Svc
 from palermo.mla import STATUSES, Missing, allowed
 from palermo.model import ExhibitDraft, OutboxEntry
-from palermo.services.requests import Filed
+from palermo.services.requests import MEDIA, Filed
 
 router = APIRouter(prefix="/api", tags=["requests"])
-MEDIA = {"html": "text/html; charset=utf-8",
-         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
 class Strict(BaseModel):

@@ -17,10 +17,12 @@ from palermo.errors import InvalidInput, NotPermitted
 from palermo.law import Library
 from palermo.mla import Missing, advance, check, read_request, render_docx, render_html
 from palermo.mla import Request as MlaRequest
-from palermo.model import ExhibitDraft, OutboxEntry
+from palermo.model import ExhibitDraft, OutboxEntry, file_name
 
 DocumentFormat = Literal["html", "docx"]
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MEDIA: dict[str, str] = {"html": "text/html; charset=utf-8",
+                         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+"""The media type of each document format."""
 
 
 @dataclass(frozen=True)
@@ -98,9 +100,9 @@ class Requests:
         self._may_travel(caller, request, agreement, recipient, purpose)
         label = exchange_reference(filed)
         document = render_docx(leaving)
-        name = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"request-{label}.docx")[:120]
+        name = file_name(f"request-{label}.docx", 120)
         ref = filed.case_reference
-        stored = self.store.attachments.add(caller, ref, name, DOCX, document)
+        stored = self.store.attachments.add(caller, ref, name, MEDIA["docx"], document)
         cited = self.store.facts.held(caller, ref, [p.ref for p in request.persons])
         return self.store.outbox.preview(caller, ref, agreement=agreement, recipient=recipient, purpose=purpose,
                                          entities=cited, reference=label, include=("attachments",),
@@ -150,4 +152,4 @@ def exchange_reference(filed: Filed) -> str:
     return (filed.request.reference or filed.id)[:200]
 
 
-__all__ = ["DocumentFormat", "Filed", "Requests", "exchange_reference"]
+__all__ = ["MEDIA", "DocumentFormat", "Filed", "Requests", "exchange_reference"]

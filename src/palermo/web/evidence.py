@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from palermo.api.deps import Svc
 from palermo.cases.policy import Action
 from palermo.errors import InvalidInput
-from palermo.model import CUSTODY_KINDS, CustodyAct, ExhibitDraft, invalid
+from palermo.model import CUSTODY_KINDS, CustodyAct, ExhibitDraft, file_name, invalid
 from palermo.web.session import Posted, SignedIn, viewer
 from palermo.web.templating import render
 
@@ -104,7 +104,7 @@ async def record_act(request: Request, ref: str, exhibit: str, session: Posted, 
 def bundle(ref: str, exhibit: str, session: SignedIn, svc: Svc) -> Response:
     """Download the exhibit's portable custody record (.zip), which verifies offline abroad."""
     data = svc.evidence.export(session.actor, ref, exhibit)
-    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{ref}-{exhibit}")[:100]
+    name = file_name(f"{ref}-{exhibit}")
     return Response(data, media_type="application/zip",
                     headers={"content-disposition": f'attachment; filename="custody-{name}.zip"'})
 

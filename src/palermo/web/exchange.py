@@ -22,6 +22,7 @@ from palermo.cases.teams import is_team_agreement
 from palermo.errors import InvalidInput, NotFound, PalermoError
 from palermo.exchange import Agreement, Handling, Partners
 from palermo.exchange.terms import BASIS_KINDS, PARTY_ROLES, PURPOSES
+from palermo.model import file_name
 from palermo.services import Services
 from palermo.web.session import Posted, SignedIn, viewer
 from palermo.web.templating import render, templates
@@ -53,9 +54,6 @@ def _case_url(ref: str, tail: str = "") -> str:
 def _today() -> Date:
     return datetime.now(UTC).date()
 
-
-def _filename(value: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in value)[:100]
 
 
 def _upload(upload: UploadFile, limit: int, what: str, hint: str) -> bytes:
@@ -162,7 +160,7 @@ def own_card(session: SignedIn, svc: Svc, inbox: str = "") -> Response:
     """The agency's partner card (public signing and encryption keys, inbox URL) as a file to hand to partners."""
     card = svc.exchange.directory.card(session.actor, inbox.strip() or None)
     return Response(Partners([card]).to_json(), media_type="application/json",
-                    headers={"content-disposition": f'attachment; filename="card-{_filename(card.agency)}.json"'})
+                    headers={"content-disposition": f'attachment; filename="card-{file_name(card.agency)}.json"'})
 
 
 @router.get("/exchange/agreements/{agreement_id}", response_class=HTMLResponse)
@@ -273,7 +271,7 @@ def download(entry_id: str, session: SignedIn, svc: Svc) -> Response:
     """The sealed bundle, to carry to the partner by other means (audited)."""
     found, data = svc.exchange.outbox.carried(session.actor, entry_id)
     return Response(data, media_type="application/octet-stream",
-                    headers={"content-disposition": f'attachment; filename="{_filename(found.id)}.palermo"'})
+                    headers={"content-disposition": f'attachment; filename="{file_name(found.id)}.palermo"'})
 
 
 # -- joint investigation team spaces ------------------------------------------------------------------------------
@@ -332,4 +330,4 @@ def close_team(request: Request, ref: str, session: Posted, svc: Svc) -> HTMLRes
     except PalermoError as exc:
         return _team_page(request, svc, session.actor, ref, error=exc)
     return Response(record, media_type="application/json",
-                    headers={"content-disposition": f'attachment; filename="team-{_filename(ref)}.json"'})
+                    headers={"content-disposition": f'attachment; filename="team-{file_name(ref)}.json"'})

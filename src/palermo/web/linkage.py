@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 from palermo.api.deps import Svc
 from palermo.cases.policy import Action, Actor
 from palermo.errors import InvalidInput, PalermoError
-from palermo.model import LinkageRun
+from palermo.model import LinkageRun, file_name
 from palermo.services import Services
 from palermo.web.session import Posted, SignedIn, viewer
 from palermo.web.templating import render
@@ -28,9 +28,6 @@ MESSAGE_LIMIT = 64 << 20
 """The largest message taken from a form: a reply holds a CLK (about 200 bytes) for each person of a case, and a
 proposal allows at most 100,000 persons."""
 
-
-def _filename(value: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in value)[:120]
 
 
 def step_of(message: str) -> str:
@@ -71,7 +68,7 @@ def _run_page(request: Request, run: LinkageRun, *, status: int = 200, error: Pa
                   outgoing=outgoing, step=step_of(outgoing) if outgoing else "",
                   download=(f"data:application/json;base64,{base64.b64encode(outgoing.encode()).decode()}"
                             if outgoing else ""),
-                  filename=f"linkage-{_filename(run.exchange)}-{step_of(outgoing) or 'message'}.json"
+                  filename=f"linkage-{file_name(run.exchange, 120)}-{step_of(outgoing) or 'message'}.json"
                   if outgoing else "")
 
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from palermo.api.deps import Svc
+from palermo.model import file_name
 from palermo.services.network import KINDS, ChartAsk, day
 from palermo.web import i18n
 from palermo.web.session import SignedIn, viewer
@@ -61,7 +62,7 @@ def chart_graphml(ref: str, session: SignedIn, svc: Svc, start: str | None = Non
                   kind: Kinds = None, undated: str | None = None, resolved: str | None = None) -> Response:
     """The chart as shown (same filters) as a GraphML file."""
     body = svc.network.graphml(session.actor, ref, _ask(start, end, kind, undated, resolved))
-    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in ref)[:80]
+    name = file_name(ref, 80)
     return Response(body, media_type="application/graphml+xml",
                     headers={"Content-Disposition": f'attachment; filename="{name}-chart.graphml"'})
 

@@ -22,8 +22,9 @@ from palermo.cases.policy import Action, Actor
 from palermo.errors import InvalidInput, PalermoError
 from palermo.mla import FORMS, GROUNDS, LANGUAGES, STATUSES, allowed, overdue, sent_on
 from palermo.mla import Request as MlaRequest
-from palermo.model import ExhibitDraft, invalid
+from palermo.model import ExhibitDraft, file_name, invalid
 from palermo.services import Services
+from palermo.services.requests import MEDIA
 from palermo.web.session import Posted, SignedIn, viewer
 from palermo.web.templating import render, templates
 
@@ -32,8 +33,6 @@ TEXT_LIMIT = 1 << 20
 """The largest request file taken from the form (a request is a few kilobytes)."""
 AT_LINE = re.compile(r"^(?P<source>[^\n]*?):(?P<line>\d+): (?P<problem>.*)$", re.S)
 """A problem the request reader names in the file: 'request.yaml:25: assistance[0].detials: unknown field'."""
-MEDIA = {"html": "text/html; charset=utf-8",
-         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 DOCUMENT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 """The printable request holds no script and loads nothing from elsewhere; the browser is told so."""
 
@@ -45,9 +44,6 @@ def _today() -> date:
 def _request_url(request_id: str, anchor: str = "") -> str:
     return f"/requests/{quote(request_id, safe='')}" + (f"#{anchor}" if anchor else "")
 
-
-def _filename(value: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in value)[:100]
 
 
 def _day(value: str, name: str) -> date | None:
@@ -246,7 +242,7 @@ def document(request_id: str, session: SignedIn, svc: Svc, format: Literal["html
         raise InvalidInput(f"language: {language!r} is not one of {', '.join(LANGUAGES)}")
     filed = svc.requests.get(session.actor, request_id)
     data = svc.requests.document(session.actor, request_id, format, language or None)
-    name = _filename(f"request-{filed.request.reference or filed.id}-{language or filed.request.language}")
+    name = file_name(f"request-{filed.request.reference or filed.id}-{language or filed.request.language}")
     disposition = "inline" if format == "html" else "attachment"
     headers = {"content-disposition": f'{disposition}; filename="{name}.{format}"'}
     if format == "html":
