@@ -175,6 +175,11 @@ class Outbox:
             self.gate.open(unit, row.case_id, Action.exchange_send)
             return self._entry(unit, row, self._preview(unit, row))
 
+    def may_send(self, caller: Caller, ref: str) -> None:
+        """Refuse (not found, or not permitted) unless the caller may send content of case ``ref`` abroad."""
+        with self.gate.case(caller, ref, Action.exchange_send):
+            pass
+
     def list(self, caller: Caller, *, case: str | None = None, limit: int = 100) -> list[OutboxEntry]:
         """The agency's exchanges, newest first (of one case, if named)."""
         with self.gate.begin(caller) as unit:

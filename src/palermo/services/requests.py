@@ -95,7 +95,7 @@ class Requests:
         the preview; the request is marked as sent by its central authority once the bundle went."""
         filed = self.get(caller, request_id)
         request = filed.request
-        self.store.outbox.list(caller, case=filed.case_reference, limit=1)  # refused unless the caller may send
+        self.store.outbox.may_send(caller, filed.case_reference)
         leaving = advance(request, "sent", datetime.now(UTC).date())  # a complete draft; as it reads once sent
         self._may_travel(caller, request, agreement, recipient, purpose)
         label = exchange_reference(filed)
